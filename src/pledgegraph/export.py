@@ -1,0 +1,34 @@
+"""Exports a build as RDF: Turtle, TriG (one named graph per letter), N-Triples or JSON-LD, in stable order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .build import load_dataset, sorted_quads
+from .namespaces import PREFIXES
+
+FORMATS = {
+    "turtle": (ox.RdfFormat.TURTLE, False),
+    "trig": (ox.RdfFormat.TRIG, True),
+    "nt": (ox.RdfFormat.N_TRIPLES, False),
+    "nq": (ox.RdfFormat.N_QUADS, True),
+    "jsonld": (ox.RdfFormat.JSON_LD, True),
+    "rdfxml": (ox.RdfFormat.RDF_XML, False),
+}
+
+
+def serialize_quads(quads: list[ox.Quad], fmt: str) -> bytes:
+    rdf_format, keeps_graphs = FORMATS[fmt]
+    if keeps_graphs:
+        return ox.serialize(sorted_quads(quads), format=rdf_format, prefixes=PREFIXES)
+    triples = sorted(
+        {ox.Triple(q.subject, q.predicate, q.object) for q in quads},
+        key=lambda t: (str(t.subject), str(t.predicate), str(t.object)),
+    )
+    return ox.serialize(triples, format=rdf_format, prefixes=PREFIXES)
+
+
+def export(data_dir: Path, fmt: str) -> bytes:
+    return serialize_quads(load_dataset(data_dir), fmt)

@@ -1,0 +1,408 @@
+"""Reads a source file (plain text or PDF) into a Document: regions, paragraphs and sentences with exact offsets."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+MAX_BYTES = 5 * 1024 * 1024
+"""A candidature letter with its annex is a few dozen kilobytes; far larger files are not letters."""
+
+
+class ReadError(Exception):
+    """A source that cannot be read as a letter; the message names the problem, the caller the file."""
+
+
+# --------------------------------------------------------------------------------------------------
+# The normalised view: one space for every run of white space, straight quotes, ASCII hyphens, and a
+# map from each normalised character back to the original text so that every match has exact offsets.
+
+_CHAR_MAP = {
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u00b4`", "'"),
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033", '"'),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+    **dict.fromkeys("\ufb01", "fi"),
+    **dict.fromkeys("\ufb02", "fl"),
+    **dict.fromkeys("\u00ad\u200b\u200c\u200d\ufeff", ""),
+}
+
+
+class NormText:
+    """A normalised copy of a text, with the original offset of every character."""
+
+    def __init__(self, text: str) -> None:
+        chars: list[str] = []
+        origin: list[int] = []
+        pending_space = -1
+        for i, ch in enumerate(text):
+            if ch.isspace():
+                if pending_space < 0:
+                    pending_space = i
+                continue
+            if pending_space >= 0:
+                if chars:
+                    chars.append(" ")
+                    origin.append(pending_space)
+                pending_space = -1
+            rep = _CHAR_MAP.get(ch, ch)
+            for r in rep:
+                chars.append(r)
+                origin.append(i)
+        self.text = "".join(chars)
+        self.origin = origin
+        self.source = text
+
+    def to_source(self, begin: int, end: int) -> tuple[int, int]:
+        """Original (begin, end) of the normalised span [begin, end)."""
+        if end <= begin:
+            pos = self.origin[begin] if begin < len(self.origin) else len(self.source)
+            return pos, pos
+        return self.origin[begin], self.origin[end - 1] + 1
+
+    def from_source(self, pos: int) -> int:
+        """The first normalised index at or after an original offset."""
+        return bisect_right(self.origin, pos - 1)
+
+
+# --------------------------------------------------------------------------------------------------
+# Dates and names that several steps need.
+
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        "january february march april may june july august september october november december".split()
+    )
+}
+MONTH_RE = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+)
+DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTH_RE}),?\s+((?:19|20)\d\d)\b", re.I)
+MONTH_DAY_YEAR = re.compile(rf"\b({MONTH_RE})\s+(\d{{1,2}}),\s*((?:19|20)\d\d)\b", re.I)
+MONTH_YEAR = re.compile(rf"\b({MONTH_RE})\s+((?:19|20)\d\d)\b", re.I)
+
+
+def parse_date(text: str) -> str | None:
+    """ISO date (YYYY-MM-DD) of the first full date in text, in either English order."""
+    m = DAY_MONTH_YEAR.search(text)
+    if m:
+        return _iso(m.group(3), m.group(2), m.group(1))
+    m = MONTH_DAY_YEAR.search(text)
+    if m:
+        return _iso(m.group(3), m.group(1), m.group(2))
+    return None
+
+
+def _iso(year: str, month: str, day: str) -> str | None:
+    import datetime
+
+    try:
+        d = datetime.date(int(year), MONTHS[month.lower()], int(day))
+    except ValueError:
+        return None
+    return d.isoformat()
+
+
+# --------------------------------------------------------------------------------------------------
+# Page furniture: what UN documents and web copies put around the letter. Matched on the normalised text.
+
+_LANG = r"(?:English|French|Spanish|Arabic|Chinese|Russian)"
+FURNITURE = [
+    re.compile(r"\bDistr\.?\s*:\s*(?:General|Limited|Restricted)(?:\s+\d{1,2}\s+" + MONTH_RE + r"\s+\d{4})?", re.I),
+    re.compile(rf"(?:\b{_LANG}\s+)?\bOriginal\s*:\s*{_LANG}(?:\s*/\s*{_LANG})*", re.I),
+    re.compile(rf"\[\s*Original\s*:\s*{_LANG}\s*\]", re.I),
+    re.compile(r"\b\d{2}-\d{5}\s*\([A-Z]\)(?:\s+\d{6}){0,3}"),  # job number with print dates
+    re.compile(r"\*\s?\d{7,8}\s?\*"),  # barcode
+    re.compile(r"(?<![\w/])\*\s+A/\d+/\d+(?:/[\w.]+)?\.?"),  # footnote giving the preliminary list
+    re.compile(r"(?<![\w/])\*\s+Reissued for technical reasons\.?", re.I),
+    re.compile(r"(?<![\w/])\*\s+(?:Second|Third)?\s*[Rr]eissued? .*?reasons\.?"),
+    re.compile(r"\bPlease recycle\b\W?", re.I),
+    re.compile(r"\bTotal Page\s*:\s*\d+", re.I),
+    re.compile(r"\bFile Type\s*:\s*\w+\s*,\s*Size\s*:\s*[\d.,]+\s*[KMG]?b\b", re.I),
+    re.compile(r"\bPowered By Docstoc\b|\bDocument Sample\b|\badvertisement\b", re.I),
+    re.compile(r"(?<![\w/])\d{1,2}\s*/\s*\d{1,2}(?=\s+\d{2}-\d{5})"),  # page "2/5" before a job number
+]
+SYMBOL_RE = re.compile(r"(?<![\w/])(A/(?:HRC/)?\d{2}/\d{1,4}(?:/(?:Rev|Corr|Add)\.\d+)*)(\*)?(?![\w/])")
+
+
+@dataclass(frozen=True)
+class Span:
+    begin: int
+    end: int
+
+
+@dataclass
+class Paragraph:
+    begin: int
+    end: int
+    region: str
+
+
+@dataclass
+class Sentence:
+    begin: int
+    end: int
+    region: str
+    paragraph: int
+    text: str
+
+
+@dataclass
+class Document:
+    """A letter's text with its structure. All offsets index `text`, the source decoded as UTF-8."""
+
+    name: str
+    text: str
+    media_type: str = "text/plain"
+    regions: dict[str, Span] = field(default_factory=dict)
+    furniture: list[Span] = field(default_factory=list)
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
+
+    @cached_property
+    def norm(self) -> NormText:
+        return NormText(self.text)
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def region_norm(self, name: str) -> tuple[str, int]:
+        """The normalised text of a region and the normalised offset where it starts."""
+        span = self.regions.get(name)
+        if span is None:
+            return "", 0
+        a, b = self.norm.from_source(span.begin), self.norm.from_source(span.end)
+        return self.norm.text[a:b], a
+
+    def is_furniture(self, pos: int) -> bool:
+        return any(f.begin <= pos < f.end for f in self.furniture)
+
+
+# --------------------------------------------------------------------------------------------------
+# Decoding
+
+
+def decode(data: bytes, name: str) -> tuple[str, str]:
+    """The text of a source's bytes and its media type; ReadError when it is not a readable letter."""
+    if len(data) > MAX_BYTES:
+        raise ReadError(
+            f"file too large ({len(data) / 1e6:.1f} MB; a letter with its annex is well under "
+            f"{MAX_BYTES // (1024 * 1024)} MB)"
+        )
+    if data.startswith(b"%PDF-"):
+        return pdf_text(data), "application/pdf"
+    if not data.strip():
+        raise ReadError("empty file: no text to read")
+    if b"\x00" in data[:65536]:
+        raise ReadError("binary file (NUL bytes): not a text or PDF letter")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        byte = data[e.start]
+        hint = ""
+        if byte in (0x91, 0x92, 0x93, 0x94, 0x96, 0x97) or 0xA0 <= byte <= 0xFF:
+            hint = "; it looks like Windows-1252 or Latin-1: convert it, e.g. `iconv -f cp1252 -t utf-8`"
+        raise ReadError(f"not UTF-8: byte 0x{byte:02x} at offset {e.start}{hint}") from None
+    controls = sum(1 for c in text[:65536] if ord(c) < 32 and c not in "\t\n\r\f\v")
+    if controls > max(8, len(text[:65536]) // 100):
+        raise ReadError("binary file (control characters): not a text letter")
+    return text, "text/plain"
+
+
+def pdf_text(data: bytes) -> str:
+    """The text layer of a PDF, page after page."""
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise ReadError("encrypted PDF: cannot read its text")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except ReadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
+        raise ReadError(f"damaged PDF: {e}") from None
+    text = "\n\n".join(p.rstrip() for p in pages)
+    if not text.strip():
+        raise ReadError("PDF without a text layer (a scan?): run OCR on it first, then build the text")
+    return text + "\n"
+
+
+def read_path(path: Path) -> Document:
+    """Read and structure one source file."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ReadError(f"cannot read: {e.strerror or e}") from None
+    text, media = decode(data, path.name)
+    return structure(text, path.name, media)
+
+
+# --------------------------------------------------------------------------------------------------
+# Structure
+
+TITLE_RE = re.compile(
+    r"(?P<annex>Annex(?:\s+[IVX]+)?\s+to\s+the\s+)?"
+    r"(?P<kind>(?:Identical\s+)?letters?|note\s+verbale)\s+dated\s+(?P<date>"
+    + r"\d{1,2}(?:st|nd|rd|th)?\s+" + MONTH_RE + r",?\s+\d{4}|" + MONTH_RE + r"\s+\d{1,2},\s*\d{4})"
+    r"\s+from\s+the\s+(?P<sender>.{3,160}?)\s+addressed\s+to\s+the\s+(?P<addressee>"
+    r"President\s+of\s+the\s+General\s+Assembly|Secretary-General(?:\s+of\s+the\s+United\s+Nations)?"
+    r"|President\s+of\s+the\s+Human\s+Rights\s+Council)",
+    re.I,
+)
+SIGNED_RE = re.compile(r"\(\s*Signed\s*\)|\bSigned\s*:", re.I)
+ANNEX_HEADINGS = [
+    re.compile(r"Annex(?:\s+[IVX]+)?\s+to\s+the\s+(?:letter|note\s+verbale|identical\s+letters)", re.I),
+    re.compile(
+        r"(?<!\ban\s)(?<!\bthe\s)(?<!\bwith\s)(?<!\bits\s)(?<!\bhis\s)(?<!herewith\s)(?<!attached\s)"
+        r"(?<!enclosed\s)(?<!\ban\s\s)\bAide[-\s]?[Mm][ée]moire\b(?!\s+(?:on|containing|setting|with)\b)"
+    ),
+    re.compile(r"(?:^|(?<=[.!?:]\s)|(?<=\n))\s*(?:Updated\s+)?Voluntary\s+pledges\s+and\s+commitments\b", re.M),
+]
+"""Where an annex begins, most certain first: its heading, an aide-memoire, a pledges heading."""
+COMPLIMENTARY_CLOSE_RE = re.compile(r"avails\s+itself\s+of\s+this\s+opportunity.*?consideration\.?", re.I)
+
+
+def structure(text: str, name: str, media_type: str = "text/plain") -> Document:
+    """Find the regions, paragraphs and sentences of a letter's text."""
+    doc = Document(name=name, text=text, media_type=media_type)
+    norm = doc.norm
+    nt = norm.text
+
+    for pattern in FURNITURE:
+        for m in pattern.finditer(nt):
+            doc.furniture.append(Span(*norm.to_source(m.start(), m.end())))
+    # The document symbol repeats at the top of each page; every occurrence is furniture.
+    for m in SYMBOL_RE.finditer(nt):
+        before = nt[max(0, m.start() - 40) : m.start()]
+        if not re.search(r"(?:resolution|decision|document|see|in|and|,)\s*$", before, re.I):
+            doc.furniture.append(Span(*norm.to_source(m.start(), m.end())))
+    doc.furniture.sort(key=lambda s: (s.begin, s.end))
+
+    titles = [m for m in TITLE_RE.finditer(nt) if not m.group("annex")]
+    title = titles[0] if titles else None
+    after = title.end() if title else 0
+    annex_starts = []
+    for heading in ANNEX_HEADINGS:
+        annex_starts = [m.start() for m in heading.finditer(nt, after)]
+        if annex_starts:
+            break
+    end = len(nt)
+    body_start = title.end() if title else 0
+    signed = next((m for m in SIGNED_RE.finditer(nt) if m.start() >= body_start), None)
+    annex_start = annex_starts[0] if annex_starts else None
+    if annex_start is not None and signed is not None and signed.start() > annex_start:
+        # A signature after the annex heading belongs to the annex's end, not the letter's.
+        signed = None
+    body_end = min(x for x in (signed.start() if signed else None, annex_start, end) if x is not None)
+
+    def put(region: str, a: int, b: int) -> None:
+        if b > a:
+            doc.regions[region] = Span(*norm.to_source(a, b))
+
+    if title:
+        put("header", 0, title.start())
+        put("title", title.start(), title.end())
+    put("body", body_start, body_end)
+    if signed:
+        sig_end = annex_start if annex_start is not None else min(end, signed.end() + 200)
+        put("signature", signed.start(), sig_end)
+    if annex_start is not None:
+        put("annex", annex_start, end)
+
+    _paragraphs_and_sentences(doc)
+    return doc
+
+
+_PARA_BREAK = re.compile(r"\n[ \t\f\v\r]*\n|(?<=[.:;!?\"”'’)])[ \t]*\r?\n(?=[ \t]+\S)|\r?\n(?=[ \t]*\d{1,2}\.(?:\s|$))")
+_NUMBER_MARK = re.compile(r"^\s*(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s+|^\s*\([a-z0-9]{1,3}\)\s+|^\s*[•·▪\-–]\s+")
+_ABBREV = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|No|Nos|St|Art|Arts|para|paras|vol|p|pp|e\.g|i\.e|etc|cf|H\.E|U\.N|U\.S|Inc|Co|Rev|Corr|Add|Sect|Ch|Fig|approx|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])$"
+)
+
+
+def _paragraphs_and_sentences(doc: Document) -> None:
+    text = doc.text
+    for region in ("body", "annex"):
+        span = doc.regions.get(region)
+        if span is None:
+            continue
+        starts = [span.begin]
+        starts += [m.end() for m in _PARA_BREAK.finditer(text, span.begin, span.end)]
+        starts.append(span.end)
+        for a, b in zip(starts, starts[1:], strict=False):
+            a, b = _trim(text, a, b)
+            if b <= a:
+                continue
+            doc.paragraphs.append(Paragraph(a, b, region))
+    doc.paragraphs.sort(key=lambda p: p.begin)
+    for index, para in enumerate(doc.paragraphs):
+        for a, b in _split_sentences(doc, para.begin, para.end):
+            doc.sentences.append(Sentence(a, b, para.region, index, text[a:b]))
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    m = _NUMBER_MARK.match(text, a, b)
+    if m and m.end() < b:
+        a = m.end()
+    return a, b
+
+
+_SENT_END = re.compile(r"[.!?](?:[\"”’')\]]+)?(?=\s+(?:[\"“‘(]?[A-Z0-9]))")
+
+
+def _split_sentences(doc: Document, a: int, b: int) -> list[tuple[int, int]]:
+    """Sentence spans of [a, b): split after . ! ? before a capital, not after abbreviations or furniture."""
+    text = doc.text
+    out: list[tuple[int, int]] = []
+    start = a
+    for m in _SENT_END.finditer(text, a, b):
+        stop = m.end()
+        head = text[max(start, m.start() - 12) : m.start()]
+        if text[m.start()] == "." and _ABBREV.search(head):
+            continue
+        if doc.is_furniture(m.start()):
+            continue
+        out.append((start, stop))
+        start = stop
+    out.append((start, b))
+    result = []
+    for s, e in out:
+        s, e = _strip_furniture(doc, *_trim(text, s, e))
+        if e > s and any(c.isalpha() for c in text[s:e]):
+            result.append((s, e))
+    return result
+
+
+def _strip_furniture(doc: Document, a: int, b: int) -> tuple[int, int]:
+    """Drop page furniture at the edges of a span (inside it, it stays: offsets must be exact)."""
+    changed = True
+    while changed and a < b:
+        changed = False
+        for f in doc.furniture:
+            if f.begin <= a < f.end:
+                a = f.end
+                changed = True
+            if f.begin < b <= f.end:
+                b = f.begin
+                changed = True
+        while a < b and doc.text[a].isspace():
+            a += 1
+            changed = True
+        while b > a and doc.text[b - 1].isspace():
+            b -= 1
+            changed = True
+    return a, b

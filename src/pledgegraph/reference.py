@@ -1,0 +1,226 @@
+"""Loads the reference data (States, UN bodies, mandates, resolutions, elections) and the pledge themes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import resources
+from .namespaces import DEFAULT_BASE, PG, PGT, PGV, RDFS, SKOS
+
+if False:  # pragma: no cover - typing only, avoids an import cycle
+    from .extract import Theme
+
+
+def _lit(term: ox.Literal | ox.NamedNode | ox.BlankNode | ox.Triple | None) -> str | None:
+    return term.value if isinstance(term, ox.Literal) else None
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, one space: how names are compared."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"[’'`]", "'", text)
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+@dataclass(frozen=True)
+class ResolutionBody:
+    key: str
+    prefix: str  # e.g. "A/RES/"
+
+
+# How the symbol of each body's resolutions is written (UN documentation practice, ST/LIB/SER.B/5/Rev.5).
+SYMBOL_FORMS = {
+    "general-assembly": ("A/RES/{n}", re.compile(r"^\d{1,2}/\d{1,4}(?:\s?[A-Z])?$")),
+    "human-rights-council": ("A/HRC/RES/{n}", re.compile(r"^(?:S-)?\d{1,2}/\d{1,3}$")),
+    "commission-on-human-rights": ("E/CN.4/RES/{n}", re.compile(r"^(?:19|20)\d\d/\d{1,3}$")),
+    "economic-and-social-council": ("E/RES/{n}", re.compile(r"^(?:19|20)\d\d/\d{1,3}$")),
+    "security-council": ("S/RES/{n}", re.compile(r"^\d{1,4}\s?\((?:19|20)\d\d\)$")),
+}
+_SYMBOL_BODY = [
+    (re.compile(r"^A/RES/(.+)$"), "general-assembly"),
+    (re.compile(r"^A/HRC/RES/(.+)$"), "human-rights-council"),
+    (re.compile(r"^E/CN\.4/RES/(.+)$"), "commission-on-human-rights"),
+    (re.compile(r"^E/RES/(.+)$"), "economic-and-social-council"),
+    (re.compile(r"^S/RES/(.+)$"), "security-council"),
+]
+
+
+class Reference:
+    """Reference data parsed against a base IRI, with the look-ups extraction needs."""
+
+    def __init__(self, base: str = DEFAULT_BASE, files: list[Path] | None = None) -> None:
+        self.base = base
+        self.files = files if files is not None else resources.reference_files()
+        self.store = ox.Store()
+        for path in self.files:
+            self.store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base)
+        self.vocab = ox.Store()
+        for name in ("themes.ttl", "vocabulary.ttl"):
+            self.vocab.bulk_load(path=str(resources.ontology_file(name)), format=ox.RdfFormat.TURTLE)
+
+    def iri(self, path: str) -> ox.NamedNode:
+        return ox.NamedNode(self.base + path)
+
+    def quads(self) -> list[ox.Quad]:
+        return list(self.store.quads_for_pattern(None, None, None, None))
+
+    # ---------------------------------------------------------------------------------- States
+
+    @cached_property
+    def _states(self) -> dict[str, list[str]]:
+        names: dict[str, list[str]] = {}
+        iso_p = ox.NamedNode(PG + "iso3")
+        for q in self.store.quads_for_pattern(None, iso_p, None, None):
+            iso = q.object.value
+            labels = []
+            for p in (SKOS + "prefLabel", RDFS + "label", SKOS + "altLabel"):
+                for n in self.store.quads_for_pattern(q.subject, ox.NamedNode(p), None, None):
+                    labels.append(n.object.value)
+            names[iso] = list(dict.fromkeys(labels))
+        return names
+
+    @cached_property
+    def _state_regex(self) -> tuple[re.Pattern[str], dict[str, str]]:
+        by_name: dict[str, str] = {}
+        for iso, labels in self._states.items():
+            for label in labels:
+                by_name.setdefault(fold(label), iso)
+        alternatives = sorted(by_name, key=len, reverse=True)
+        body = "|".join(r"\s+".join(re.escape(w) for w in n.split(" ")) for n in alternatives)
+        rx = re.compile(r"(?<![\w-])(?:" + body + r")(?![\w-])")
+        return rx, by_name
+
+    def find_state(self, text: str) -> tuple[str | None, int, int]:
+        """The first State named in text (longest name wins): ISO alpha-3 and the name's span."""
+        rx, by_name = self._state_regex
+        folded = fold_keep_length(text)
+        m = rx.search(folded)
+        if not m:
+            return None, 0, 0
+        iso = by_name.get(fold(m.group(0)))
+        return iso, m.start(), m.end()
+
+    def state_names(self, iso3: str) -> list[str]:
+        return self._states.get(iso3, [])
+
+    def state_label(self, iso3: str) -> str | None:
+        names = self._states.get(iso3)
+        return names[0] if names else None
+
+    def has_state(self, iso3: str) -> bool:
+        return iso3 in self._states
+
+    # ---------------------------------------------------------------------------------- themes
+
+    def themes(self) -> list[Theme]:
+        return self._themes
+
+    @cached_property
+    def _themes(self) -> list[Theme]:
+        from .extract import Theme
+
+        out = []
+        for q in self.vocab.quads_for_pattern(None, ox.NamedNode(PG + "matchPriority"), None, None):
+            concept = q.subject
+            patterns = tuple(
+                re.compile(p.object.value, re.I)
+                for p in self.vocab.quads_for_pattern(concept, ox.NamedNode(PG + "matchPattern"), None, None)
+            )
+            scope = next(self.vocab.quads_for_pattern(concept, ox.NamedNode(PG + "defaultScope"), None, None))
+            out.append(
+                Theme(
+                    key=concept.value.removeprefix(PGT),
+                    patterns=patterns,
+                    scope=scope.object.value.removeprefix(PGV + "scope-"),
+                    priority=int(q.object.value),
+                )
+            )
+        return sorted(out, key=lambda t: t.priority)
+
+    def theme_keys(self) -> set[str]:
+        keys = set()
+        for q in self.vocab.quads_for_pattern(None, ox.NamedNode(SKOS + "inScheme"), None, None):
+            keys.add(q.subject.value.removeprefix(PGT))
+        return keys
+
+    # ---------------------------------------------------------------------------------- resolutions
+
+    def resolve_resolution(
+        self, raw: str, body_hint: str | None, sentence: str
+    ) -> tuple[str | None, str | None, str | None]:
+        """(number as printed, adopting body key, full UN symbol) of a resolution reference."""
+        raw = re.sub(r"\s+", " ", raw.strip())
+        for rx, body in _SYMBOL_BODY:
+            if m := rx.match(raw):
+                return m.group(1), body, raw
+        number = raw
+        body = body_hint
+        if body is not None and not SYMBOL_FORMS[body][1].match(number):
+            body = None
+        if body is None:
+            # Without a named body, only the GA's session/number form since the 31st session is unambiguous
+            # enough; a bare year/number could be the Commission's or ECOSOC's, so it stays unknown.
+            m = re.match(r"^(\d{1,2})/\d{1,4}$", number)
+            if m and int(m.group(1)) >= 31:
+                body = "general-assembly"
+        symbol = SYMBOL_FORMS[body][0].format(n=number) if body else None
+        return number, body, symbol
+
+    def resolution_iri(self, symbol: str) -> ox.NamedNode:
+        return self.iri("id/resolution/" + resolution_slug(symbol))
+
+    def known(self, iri: ox.NamedNode) -> bool:
+        return next(self.store.quads_for_pattern(iri, None, None, None), None) is not None
+
+    # ---------------------------------------------------------------------------------- mandates
+
+    @cached_property
+    def _mandates(self) -> list[tuple[str, str]]:
+        out = []
+        mandate_class = ox.NamedNode(PG + "SpecialProcedureMandate")
+        for q in self.store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), mandate_class, None):
+            key = q.subject.value.rsplit("/", 1)[-1]
+            for p in (SKOS + "prefLabel", SKOS + "altLabel"):
+                for n in self.store.quads_for_pattern(q.subject, ox.NamedNode(p), None, None):
+                    out.append((_mandate_key(n.object.value), key))
+        return sorted(out, key=lambda x: -len(x[0]))
+
+    def find_mandate(self, name: str) -> str | None:
+        """The reference key of a mandate named in a letter (its title, maybe abridged)."""
+        probe = _mandate_key(name)
+        for label, key in self._mandates:
+            if probe == label or probe.startswith(label) or (len(probe) > 25 and label.startswith(probe)):
+                return key
+        return None
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def _mandate_key(name: str) -> str:
+    t = fold(name)
+    t = re.sub(r"\b(?:the|promotion and protection of|promotion and protection of the right to|right to)\b", " ", t)
+    t = re.sub(r"[^a-z ]", " ", t)
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def fold_keep_length(text: str) -> str:
+    """fold() that keeps every character's position (for spans): case and accents only."""
+    out = []
+    for c in text:
+        d = unicodedata.normalize("NFKD", c)
+        base = "".join(x for x in d if not unicodedata.combining(x)) or c
+        out.append(base[0].lower() if len(base) >= 1 else c)
+    s = "".join(out)
+    return s.replace("’", "'").replace("`", "'")
+
+
+def resolution_slug(symbol: str) -> str:
+    return re.sub(r"-+", "-", re.sub(r"[/.\s()]", "-", symbol)).strip("-")

@@ -1,0 +1,363 @@
+"""A query store over the SPARQL 1.1 Protocol of a remote triple store, in pyoxigraph terms."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import json
+import re
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from http.client import HTTPResponse
+from typing import Any
+from typing import Literal as TypingLiteral
+
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
+from SPARQLWrapper import CONSTRUCT, DESCRIBE, JSON, POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+Term = NamedNode | Literal | BlankNode
+Row = dict[str, Term | None]
+AuthScheme = TypingLiteral["auto", "basic", "digest"]
+
+USER_AGENT = "pledgegraph (SPARQLWrapper)"
+RDF_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+_RDF_FORMATS = {
+    "application/n-triples": RdfFormat.N_TRIPLES,
+    "text/plain": RdfFormat.N_TRIPLES,
+    "text/turtle": RdfFormat.TURTLE,
+    "application/x-turtle": RdfFormat.TURTLE,
+    "text/n3": RdfFormat.N3,
+    "text/rdf+n3": RdfFormat.N3,
+    "application/rdf+xml": RdfFormat.RDF_XML,
+    "application/n-quads": RdfFormat.N_QUADS,
+    "application/trig": RdfFormat.TRIG,
+}
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_VALID_BNODE = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+class RemoteStoreError(Exception):
+    """A remote store could not answer; the message is one clear line meant for a person."""
+
+
+def build_opener(
+    urls: list[str], user: str | None, password: str | None, auth: AuthScheme = "auto"
+) -> urllib.request.OpenerDirector:
+    """An opener answering the authentication challenge (digest or basic) of the hosts of ``urls``.
+
+    With ``auth="basic"`` the credentials are sent with the first request (no challenge round trip).
+    """
+    handlers: list[urllib.request.BaseHandler] = []
+    if user is not None and password is not None:
+        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        for url in urls:
+            parts = urllib.parse.urlsplit(url)
+            manager.add_password(None, f"{parts.scheme}://{parts.netloc}/", user, password)
+        if auth in ("auto", "digest"):
+            handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
+        if auth in ("auto", "basic"):
+            handlers.append(_PreemptiveBasicAuthHandler(manager, eager=auth == "basic"))
+    return urllib.request.build_opener(*handlers)
+
+
+class _PreemptiveBasicAuthHandler(urllib.request.HTTPBasicAuthHandler):
+    """Basic authentication that may send the credentials without waiting for a challenge."""
+
+    def __init__(self, manager: urllib.request.HTTPPasswordMgr, eager: bool) -> None:
+        super().__init__(manager)
+        self.eager = eager
+
+    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
+        if self.eager and not req.has_header("Authorization"):
+            user, password = self.passwd.find_user_password("", req.full_url)
+            if user is not None and password is not None:
+                import base64
+
+                token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+                req.add_unredirected_header("Authorization", f"Basic {token}")
+        return req
+
+    https_request = http_request
+
+
+def check_resolvable(url: str, timeout: float) -> None:
+    """Fails within ``timeout`` seconds when the host of ``url`` has no address (DNS can hang)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RemoteStoreError(f"not an http(s) URL: {url!r}")
+    host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
+    try:
+        future.result(timeout=timeout)
+    except concurrent.futures.TimeoutError:
+        raise RemoteStoreError(f"cannot resolve host {host!r} within {timeout:g} s (DNS)") from None
+    except socket.gaierror as error:
+        raise RemoteStoreError(f"cannot resolve host {host!r} (DNS): {error.strerror}") from None
+    finally:
+        pool.shutdown(wait=False)
+
+
+def describe_error(error: BaseException, url: str, timeout: float | None = None) -> str:
+    """One line saying what went wrong while talking to ``url``, for a person to act on."""
+    if isinstance(error, RemoteStoreError):
+        return str(error)
+    if isinstance(error, urllib.error.HTTPError):
+        return _describe_status(error.code, error.reason, _body_excerpt(error), url)
+    if isinstance(error, SPARQLWrapperException):
+        # SPARQLWrapper maps 400/401/404/414/500 to its own exceptions; keep their status.
+        codes = {
+            "QueryBadFormed": 400,
+            "Unauthorized": 401,
+            "EndPointNotFound": 404,
+            "URITooLong": 414,
+            "EndPointInternalError": 500,
+        }
+        code = codes.get(type(error).__name__, 0)
+        detail = error.args[0] if error.args else ""
+        detail_text = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else detail
+        return _describe_status(code, type(error).__name__, _first_line(str(detail_text)), url)
+    if isinstance(error, urllib.error.URLError):
+        reason = error.reason
+        if isinstance(reason, BaseException):
+            return describe_error(reason, url, timeout)
+        return f"cannot reach {url}: {reason}"
+    where = _host_port(url)
+    if isinstance(error, ConnectionRefusedError):
+        return f"cannot connect to {where} (connection refused): is the store running?"
+    if isinstance(error, socket.gaierror):
+        return f"cannot resolve host of {url} (DNS): {error.strerror}"
+    if isinstance(error, (TimeoutError, socket.timeout)):
+        limit = f" within {timeout:g} s" if timeout else ""
+        return f"no answer from {url}{limit} (timeout): is the store overloaded or hung?"
+    if isinstance(error, ConnectionError):
+        return f"connection to {where} failed: {error.__class__.__name__}: {error}"
+    if isinstance(error, OSError):
+        return f"cannot talk to {url}: {error.strerror or error}"
+    return f"{url}: {error.__class__.__name__}: {_first_line(str(error))}"
+
+
+def _describe_status(code: int, reason: object, body: str, url: str) -> str:
+    if code == 401:
+        return f"login refused by {url} (HTTP 401): check --user and --password"
+    if code == 403:
+        return f"forbidden by {url} (HTTP 403): the user may not do this"
+    if code == 404:
+        return f"nothing at {url} (HTTP 404): check the URL of the endpoint"
+    tail = f": {body}" if body else ""
+    return f"{url} answered HTTP {code} {reason}{tail}"
+
+
+def _body_excerpt(error: urllib.error.HTTPError) -> str:
+    try:
+        body = error.read(2000)
+    except Exception:  # the body is only a hint in a message
+        return ""
+    return _first_line(body.decode("utf-8", "replace"))
+
+
+def _first_line(text: str, limit: int = 200) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    line = lines[0] if lines else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _host_port(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return parts.netloc or url
+
+
+class _Wrapper(SPARQLWrapper):
+    """SPARQLWrapper sending its requests through our own opener.
+
+    SPARQLWrapper's digest support installs a process-wide opener and needs the realm; ours answers
+    any challenge, keeps credentials per store and applies a float timeout.
+    """
+
+    def __init__(self, endpoint: str, opener: urllib.request.OpenerDirector, timeout: float):
+        super().__init__(endpoint, agent=USER_AGENT)
+        self._opener = opener
+        self._timeout = timeout
+
+    def _query(self) -> tuple[HTTPResponse, str]:
+        request = self._createRequest()
+        response = self._opener.open(request, timeout=self._timeout)
+        return response, self.returnFormat
+
+
+class RemoteStore:
+    """A ``QueryStore`` over the SPARQL 1.1 Protocol (queries and updates) of any SPARQL store."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        update_endpoint: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        auth: AuthScheme = "auto",
+        timeout: float = 30,
+    ) -> None:
+        self.endpoint = endpoint
+        self.update_endpoint = update_endpoint or endpoint
+        self.timeout = timeout
+        self._opener = build_opener([endpoint, self.update_endpoint], user, password, auth)
+
+    # -- the QueryStore interface -------------------------------------------------------------
+
+    def select(
+        self, query: str, bindings: Mapping[str, Term] | None = None
+    ) -> tuple[list[str], list[Row]]:
+        """Variables in SELECT order and rows; ``bindings`` are joined through a trailing VALUES."""
+        data = self._json(bind(query, bindings))
+        try:
+            variables: list[str] = list(data["head"]["vars"])
+            rows = [
+                {name: (term_from_json(b[name]) if name in b else None) for name in variables}
+                for b in data["results"]["bindings"]
+            ]
+        except (KeyError, TypeError) as error:
+            raise RemoteStoreError(f"{self.endpoint} answered malformed SELECT results") from error
+        return variables, rows
+
+    def ask(self, query: str) -> bool:
+        data = self._json(query)
+        value = data.get("boolean") if isinstance(data, dict) else None
+        if not isinstance(value, bool):
+            raise RemoteStoreError(f"{self.endpoint} answered no boolean to an ASK query")
+        return value
+
+    def construct(self, query: str) -> list[Triple]:
+        body, content_type = self.raw(query, RDF_ACCEPT)
+        media = content_type.split(";")[0].strip().lower()
+        rdf_format = _RDF_FORMATS.get(media)
+        if rdf_format is None:
+            raise RemoteStoreError(f"{self.endpoint} answered {media or 'no type'} to a CONSTRUCT")
+        try:
+            return [quad.triple for quad in parse(body, format=rdf_format)]
+        except SyntaxError as error:
+            raise RemoteStoreError(
+                f"{self.endpoint} answered unparsable {media}: {error}"
+            ) from None
+
+    def close(self) -> None:
+        self._opener.close()
+
+    # -- pass-through and updates ---------------------------------------------------------------
+
+    def raw(self, query: str, accept: str) -> tuple[bytes, str]:
+        """Sends ``query`` as is, asking for ``accept``; the body and content type of the answer."""
+        wrapper = self._wrapper(self.endpoint)
+        wrapper.setQuery(query)
+        if wrapper.queryType in (CONSTRUCT, DESCRIBE):
+            wrapper.setReturnFormat(TURTLE)
+        wrapper.addCustomHttpHeader("Accept", accept)
+        response = self._send(wrapper, self.endpoint)
+        try:
+            body = response.read()
+        except OSError as error:
+            raise RemoteStoreError(describe_error(error, self.endpoint, self.timeout)) from None
+        finally:
+            response.close()
+        return body, response.headers.get("Content-Type", "")
+
+    def update(self, update: str) -> None:
+        """Runs a SPARQL 1.1 Update request at the update endpoint."""
+        wrapper = self._wrapper(self.update_endpoint)
+        wrapper.setQuery(update)
+        if not wrapper.isSparqlUpdateRequest():
+            raise RemoteStoreError("not a SPARQL Update request")
+        wrapper.updateEndpoint = self.update_endpoint
+        response = self._send(wrapper, self.update_endpoint)
+        try:
+            response.read()
+        finally:
+            response.close()
+
+    def check(self) -> None:
+        """Fails with a clear message unless the endpoint answers SPARQL (within the timeout)."""
+        check_resolvable(self.endpoint, self.timeout)
+        self.ask("ASK {}")
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _wrapper(self, url: str) -> _Wrapper:
+        wrapper = _Wrapper(url, self._opener, self.timeout)
+        wrapper.setMethod(POST)
+        wrapper.setOnlyConneg(True)
+        wrapper.setReturnFormat(JSON)
+        return wrapper
+
+    def _send(self, wrapper: _Wrapper, url: str) -> HTTPResponse:
+        try:
+            return wrapper._query()[0]
+        except (OSError, SPARQLWrapperException, ValueError) as error:
+            raise RemoteStoreError(describe_error(error, url, self.timeout)) from None
+
+    def _json(self, query: str) -> Any:
+        body, content_type = self.raw(query, "application/sparql-results+json")
+        try:
+            return json.loads(body)
+        except ValueError:
+            media = content_type.split(";")[0] or "no content type"
+            raise RemoteStoreError(
+                f"{self.endpoint} did not answer SPARQL JSON results ({media}): "
+                "is it a SPARQL endpoint?"
+            ) from None
+
+
+def bind(query: str, bindings: Mapping[str, Term] | None) -> str:
+    """``query`` with a trailing ``VALUES`` clause binding each variable to its term."""
+    if not bindings:
+        return query
+    names = list(bindings)
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(f"not a SPARQL variable name: {name!r}")
+    values = " ".join(term_to_sparql(bindings[name]) for name in names)
+    variables = " ".join(f"?{name}" for name in names)
+    return f"{query.rstrip()}\nVALUES ({variables}) {{ ({values}) }}\n"
+
+
+def term_to_sparql(term: Term) -> str:
+    """The SPARQL syntax of a term (pyoxigraph's N-Triples form is valid SPARQL)."""
+    if isinstance(term, BlankNode):
+        raise ValueError("blank nodes cannot be bound in a query")
+    if not isinstance(term, (NamedNode, Literal)):
+        raise TypeError(f"not an RDF term: {term!r}")
+    return str(term)
+
+
+def term_from_json(value: Mapping[str, str]) -> Term:
+    """A pyoxigraph term from one binding of SPARQL 1.1 Query Results JSON."""
+    kind = value.get("type")
+    text = value["value"]
+    if kind == "uri":
+        return NamedNode(text)
+    if kind == "bnode":
+        return BlankNode(_bnode_id(text))
+    if kind in ("literal", "typed-literal"):
+        language = value.get("xml:lang")
+        if language:
+            return Literal(text, language=language)
+        datatype = value.get("datatype")
+        if datatype == XSD_BOOLEAN and text in ("0", "1"):
+            # Virtuoso answers booleans as 1/0 in SELECT results (but true/false in CONSTRUCT).
+            return Literal("true" if text == "1" else "false", datatype=NamedNode(datatype))
+        if datatype:
+            return Literal(text, datatype=NamedNode(datatype))
+        return Literal(text)
+    raise RemoteStoreError(f"unknown RDF term type in SPARQL results: {kind!r}")
+
+
+def _bnode_id(label: str) -> str:
+    # Stores label blank nodes as they like (Virtuoso: nodeID://b10001); keep them stable and valid.
+    if label.startswith("nodeID://"):
+        label = label[len("nodeID://") :]
+    if _VALID_BNODE.match(label):
+        return label
+    return "b" + hashlib.sha1(label.encode()).hexdigest()[:16]

@@ -1,0 +1,569 @@
+"""Integration tests of publish and RemoteStore against a private Virtuoso (scripts/virtuoso.sh)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    Quad,
+    RdfFormat,
+    Store,
+    Triple,
+    Variable,
+    serialize,
+)
+
+from pledgegraph import publish as publish_module
+from pledgegraph.publish import PublishError, publish, read_dataset
+from pledgegraph.remote import RemoteStore, RemoteStoreError
+
+pytestmark = pytest.mark.virtuoso
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = REPO / "scripts" / "virtuoso.sh"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+HTTP_PORT = int(os.environ.get("PLEDGEGRAPH_TEST_VIRTUOSO_PORT", "18990"))
+BASE = "https://w3id.org/pledgegraph/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+PG = "https://w3id.org/pledgegraph/ontology#"
+ERROR_BOUND = 15.0
+"""Seconds within which every failing publish must have given up (the timeout passed is 2 s)."""
+
+Term = NamedNode | Literal | BlankNode
+
+
+# -- the private instance ----------------------------------------------------------------------
+
+
+@dataclass
+class Virtuoso:
+    """A running private instance and its URLs."""
+
+    endpoint: str
+    update_endpoint: str
+    graph_store: str
+    user: str
+    password: str
+    env: dict[str, str]
+
+    def remote(self, **kwargs: Any) -> RemoteStore:
+        return RemoteStore(self.endpoint, timeout=30, **kwargs)
+
+
+def _script(command: str, http_port: int, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "VIRTUOSO_HTTP_PORT": str(http_port),
+        "VIRTUOSO_SQL_PORT": str(http_port + 1),
+    }
+    env.pop("VIRTUOSO_DIR", None)
+    return subprocess.run(
+        ["bash", str(SCRIPT), command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _start(http_port: int) -> tuple[Virtuoso, bool]:
+    """Starts (or reuses) the instance on ``http_port``; also says whether it was already up."""
+    was_running = _script("status", http_port).returncode == 0
+    done = _script("start", http_port)
+    if done.returncode != 0:
+        pytest.fail(f"scripts/virtuoso.sh start failed ({done.returncode}):\n{done.stderr}")
+    values = dict(
+        line.split("=", 1)
+        for line in done.stdout.splitlines()
+        if "=" in line and line[:1].isupper()
+    )
+    return (
+        Virtuoso(
+            endpoint=values["VIRTUOSO_ENDPOINT"],
+            update_endpoint=values["VIRTUOSO_UPDATE_ENDPOINT"],
+            graph_store=values["VIRTUOSO_GRAPH_STORE"],
+            user=values["VIRTUOSO_USER"],
+            password=values["VIRTUOSO_PASSWORD"],
+            env=values,
+        ),
+        was_running,
+    )
+
+
+def _require_virtuoso() -> None:
+    if shutil.which("virtuoso-t"):
+        return
+    message = (
+        "Virtuoso is not installed: `sudo scripts/virtuoso.sh install` "
+        "(Debian's virtuoso-opensource) to run the tests marked virtuoso"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; CI never skips them (.ci/run must install it)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def virtuoso() -> Iterator[Virtuoso]:
+    _require_virtuoso()
+    instance, was_running = _start(HTTP_PORT)
+    yield instance
+    if not was_running:
+        _script("stop", HTTP_PORT)
+
+
+# -- data ----------------------------------------------------------------------------------------
+
+
+def letter_graph(key: str) -> NamedNode:
+    return NamedNode(f"{BASE}graph/letter/{key}")
+
+
+def small_dataset(variant: int = 0) -> list[Quad]:
+    """Two letter graphs, reference and ontology, with every literal form we must keep intact."""
+    quads: list[Quad] = []
+
+    def add(s: NamedNode | BlankNode, p: str, o: Term, g: NamedNode) -> None:
+        quads.append(Quad(s, NamedNode(PG + p), o, g))
+
+    for key, state, year in (("000_seed", "BLR", "2019"), ("012_denmark", "DNK", "2007")):
+        graph = letter_graph(key)
+        letter = NamedNode(f"{BASE}id/letter/{key}")
+        add(letter, "state", NamedNode(f"{BASE}id/state/{state}"), graph)
+        add(letter, "date", Literal(f"{year}-05-01", datatype=NamedNode(XSD + "date")), graph)
+        add(letter, "electionYear", Literal(year, datatype=NamedNode(XSD + "gYear")), graph)
+        add(letter, "month", Literal(f"{year}-05", datatype=NamedNode(XSD + "gYearMonth")), graph)
+        add(letter, "reElection", Literal("true", datatype=NamedNode(XSD + "boolean")), graph)
+        add(letter, "incumbent", Literal("false", datatype=NamedNode(XSD + "boolean")), graph)
+        add(letter, "pledgeCount", Literal("42", datatype=NamedNode(XSD + "integer")), graph)
+        add(letter, "title", Literal(f"Candidature of {state}", language="en"), graph)
+        add(letter, "titleFr", Literal(f"Candidature de {state}", language="fr"), graph)
+        text = 'Signed by Bénédicte “curly quotes” and "straight" ones,\nover two lines\tand a tab'
+        add(letter, "signatory", Literal(text), graph)
+        # Enough pledges to need several chunks when publishing with a small chunk size.
+        for number in range(1, 26 if variant == 0 else 21):
+            pledge = NamedNode(f"{BASE}id/pledge/{key}/{number}")
+            add(letter, "pledge", pledge, graph)
+            add(
+                pledge,
+                "text",
+                Literal(f"Pledge {number} of {state} v{variant}", language="en"),
+                graph,
+            )
+            add(
+                pledge, "position", Literal(str(number), datatype=NamedNode(XSD + "integer")), graph
+            )
+    reference = NamedNode(f"{BASE}graph/reference")
+    for state, name in (("BLR", "Belarus"), ("DNK", "Denmark"), ("CIV", "Côte d’Ivoire")):
+        add(NamedNode(f"{BASE}id/state/{state}"), "name", Literal(name, language="en"), reference)
+    ontology = NamedNode(f"{BASE}graph/ontology")
+    label = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    quads.append(
+        Quad(
+            NamedNode(PG + "Letter"), label, Literal("candidature letter", language="en"), ontology
+        )
+    )
+    # A blank node (an OWL restriction, say) must survive chunking and the round trip.
+    restriction = BlankNode("r1")
+    add(NamedNode(PG + "Letter"), "restriction", restriction, ontology)
+    add(restriction, "onProperty", NamedNode(PG + "state"), ontology)
+    return quads
+
+
+def write_dataset(directory: Path, quads: list[Quad]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(quads, key=str)
+    (directory / "dataset.nq").write_bytes(serialize(ordered, format=RdfFormat.N_QUADS) or b"")
+    return directory
+
+
+@pytest.fixture(scope="session")
+def small_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_dataset(tmp_path_factory.mktemp("small") / "build", small_dataset())
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def remote_graph(remote: RemoteStore, graph: str) -> list[Triple]:
+    return remote.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+
+
+def remote_count(remote: RemoteStore, graphs: list[str]) -> int:
+    values = " ".join(f"<{g}>" for g in graphs)
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+    _, rows = remote.select(query)
+    value = rows[0]["n"]
+    assert isinstance(value, Literal)
+    return int(value.value)
+
+
+def assert_isomorphic(local: list[Triple], remote: list[Triple], graph: str) -> None:
+    from rdflib import Graph
+    from rdflib.compare import graph_diff, to_isomorphic
+
+    def as_rdflib(triples: list[Triple]) -> Graph:
+        data = serialize(triples, format=RdfFormat.N_TRIPLES) or b""
+        return Graph().parse(data=data.decode("utf-8"), format="nt")
+
+    expected, actual = to_isomorphic(as_rdflib(local)), to_isomorphic(as_rdflib(remote))
+    if expected != actual:
+        _, missing, extra = graph_diff(expected, actual)
+        pytest.fail(
+            f"graph <{graph}> differs in the store\nmissing:\n{missing.serialize(format='nt')}"
+            f"\nextra:\n{extra.serialize(format='nt')}"
+        )
+
+
+def assert_round_trip(virtuoso: Virtuoso, build: Path) -> None:
+    remote = virtuoso.remote()
+    try:
+        for graph, triples in read_dataset(build / "dataset.nq").items():
+            assert_isomorphic(triples, remote_graph(remote, graph), graph)
+    finally:
+        remote.close()
+
+
+def publish_cli(*args: str) -> tuple[int, str, float]:
+    """Runs the publish sub-command in-process: exit code, stderr and seconds taken."""
+    import contextlib
+    import io
+
+    parser = argparse.ArgumentParser(prog="pledgegraph publish")
+    publish_module.add_arguments(parser)
+    stderr, stdout = io.StringIO(), io.StringIO()
+    started = time.monotonic()
+    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
+        code = publish_module.main(parser.parse_args(list(args)))
+    return code, stderr.getvalue(), time.monotonic() - started
+
+
+def assert_clear_error(code: int, stderr: str, seconds: float, *needles: str) -> None:
+    assert code == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert "Traceback" not in stderr
+    assert lines and lines[-1].startswith("pledgegraph publish: error: "), stderr
+    assert any(needle in lines[-1] for needle in needles), stderr
+    assert seconds < ERROR_BOUND, f"took {seconds:.1f} s"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# -- publish -------------------------------------------------------------------------------------
+
+
+def test_publish_writes_every_graph(virtuoso: Virtuoso, small_build: Path) -> None:
+    graphs = read_dataset(small_build / "dataset.nq")
+    report = publish(
+        small_build,
+        virtuoso.endpoint,
+        virtuoso.graph_store,
+        virtuoso.user,
+        virtuoso.password,
+        chunk_size=20,
+        log=lambda message: None,
+    )
+    assert report.method == "graph-store"
+    assert [r.graph for r in report.graphs] == list(graphs)
+    assert report.triples == sum(len(t) for t in graphs.values())
+    assert max(r.requests for r in report.graphs) > 1, "the chunking was not exercised"
+    remote = virtuoso.remote()
+    for graph, triples in graphs.items():
+        assert remote_count(remote, [graph]) == len(triples), graph
+    remote.close()
+
+
+def test_publish_twice_leaves_the_count_unchanged(virtuoso: Virtuoso, small_build: Path) -> None:
+    graphs = list(read_dataset(small_build / "dataset.nq"))
+    remote = virtuoso.remote()
+    counts = []
+    for _ in range(2):
+        code, stderr, _ = publish_cli(
+            "--data", str(small_build), "--endpoint", virtuoso.endpoint,
+            "--graph-store", virtuoso.graph_store,
+            "--user", virtuoso.user, "--password", virtuoso.password, "--chunk-size", "20",
+        )  # fmt: skip
+        assert code == 0, stderr
+        counts.append(remote_count(remote, graphs))
+    remote.close()
+    assert (
+        counts[0]
+        == counts[1]
+        == sum(len(t) for t in read_dataset(small_build / "dataset.nq").values())
+    )
+
+
+def test_construct_of_each_graph_is_isomorphic(virtuoso: Virtuoso, small_build: Path) -> None:
+    publish(
+        small_build, virtuoso.endpoint, virtuoso.graph_store, virtuoso.user, virtuoso.password,
+        log=lambda message: None,
+    )  # fmt: skip
+    assert_round_trip(virtuoso, small_build)
+
+
+def test_republishing_a_changed_build_leaves_no_stale_triples(
+    virtuoso: Virtuoso, tmp_path: Path
+) -> None:
+    first = write_dataset(tmp_path / "first", small_dataset(variant=0))
+    second = write_dataset(tmp_path / "second", small_dataset(variant=1))
+    for build in (first, second):
+        publish(
+            build, virtuoso.endpoint, virtuoso.graph_store, virtuoso.user, virtuoso.password,
+            chunk_size=20, log=lambda message: None,
+        )  # fmt: skip
+    assert_round_trip(virtuoso, second)
+
+
+def test_sparql_update_fallback(virtuoso: Virtuoso, tmp_path: Path) -> None:
+    build = write_dataset(tmp_path / "build", small_dataset(variant=1))
+    report = publish(
+        build, virtuoso.update_endpoint, None, virtuoso.user, virtuoso.password,
+        chunk_size=20, log=lambda message: None,
+    )  # fmt: skip
+    assert report.method == "update"
+    assert_round_trip(virtuoso, build)
+    # A graph store URL that does not implement the protocol falls back to Update as well.
+    messages: list[str] = []
+    no_store = virtuoso.graph_store.rsplit("/", 1)[0] + "/no-graph-store-here"
+    report = publish(
+        build, virtuoso.update_endpoint, no_store, virtuoso.user, virtuoso.password,
+        log=messages.append,
+    )  # fmt: skip
+    assert report.method == "update"
+    assert any("SPARQL Update" in message for message in messages)
+    assert_round_trip(virtuoso, build)
+
+
+def test_failure_midway_is_reported_and_a_rerun_repairs(
+    virtuoso: Virtuoso, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = write_dataset(tmp_path / "build", small_dataset(variant=1))
+    publish(
+        build, virtuoso.endpoint, virtuoso.graph_store, virtuoso.user, virtuoso.password,
+        log=lambda message: None,
+    )  # fmt: skip
+    changed = write_dataset(tmp_path / "changed", small_dataset(variant=0))
+    graphs = list(read_dataset(changed / "dataset.nq"))
+    real_send = publish_module.GraphStore.send
+    calls = {"n": 0}
+
+    def failing_send(self: publish_module.GraphStore, method: str, graph: str, body: bytes) -> None:
+        # The second graph fails after its first chunk was written: a partial graph in the store.
+        if graph == graphs[1] and method == "POST":
+            raise RemoteStoreError("connection reset by the test")
+        calls["n"] += 1
+        real_send(self, method, graph, body)
+
+    monkeypatch.setattr(publish_module.GraphStore, "send", failing_send)
+    with pytest.raises(PublishError) as caught:
+        publish(
+            changed, virtuoso.endpoint, virtuoso.graph_store, virtuoso.user, virtuoso.password,
+            chunk_size=20, log=lambda message: None,
+        )  # fmt: skip
+    assert caught.value.report.failed_graph == graphs[1]
+    assert [r.graph for r in caught.value.report.graphs] == graphs[:1]
+    assert graphs[1] in str(caught.value) and "connection reset by the test" in str(caught.value)
+    monkeypatch.undo()
+    publish(
+        changed, virtuoso.endpoint, virtuoso.graph_store, virtuoso.user, virtuoso.password,
+        chunk_size=20, log=lambda message: None,
+    )  # fmt: skip
+    assert_round_trip(virtuoso, changed)
+
+
+# -- errors: a clear message, exit 2, bounded time -------------------------------------------------
+
+
+def test_wrong_endpoint(virtuoso: Virtuoso, small_build: Path) -> None:
+    wrong = virtuoso.endpoint.rsplit("/", 1)[0] + "/no-sparql-here"
+    code, stderr, seconds = publish_cli(
+        "--data", str(small_build), "--endpoint", wrong, "--timeout", "2"
+    )
+    assert_clear_error(code, stderr, seconds, "HTTP 404")
+
+
+def test_refused_login(virtuoso: Virtuoso, small_build: Path) -> None:
+    for args in (
+        ["--endpoint", virtuoso.endpoint, "--graph-store", virtuoso.graph_store],
+        ["--endpoint", virtuoso.update_endpoint],
+    ):
+        code, stderr, seconds = publish_cli(
+            "--data", str(small_build), *args, "--user", virtuoso.user,
+            "--password", "not-the-password", "--timeout", "2",
+        )  # fmt: skip
+        assert_clear_error(code, stderr, seconds, "login refused")
+
+
+def test_store_not_listening(small_build: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/sparql"
+    code, stderr, seconds = publish_cli(
+        "--data", str(small_build), "--endpoint", url, "--timeout", "2"
+    )
+    assert_clear_error(code, stderr, seconds, "connection refused")
+
+
+def test_unknown_host(small_build: Path) -> None:
+    url = "http://no-such-store.invalid/sparql"
+    code, stderr, seconds = publish_cli(
+        "--data", str(small_build), "--endpoint", url, "--timeout", "2"
+    )
+    assert_clear_error(code, stderr, seconds, "cannot resolve host")
+
+
+def test_hung_store_times_out(small_build: Path) -> None:
+    """A store that accepts connections and never answers must not hang publish."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/sparql"
+        code, stderr, seconds = publish_cli(
+            "--data", str(small_build), "--endpoint", url, "--timeout", "2"
+        )
+        assert_clear_error(code, stderr, seconds, "timeout")
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for connection in accepted:
+            connection.close()
+        server.close()
+
+
+def test_stopped_store(tmp_path: Path, small_build: Path) -> None:
+    """A second private instance: published to, stopped, then publishing fails clearly."""
+    _require_virtuoso()
+    port = HTTP_PORT + 2
+    instance, _ = _start(port)
+    try:
+        args = [
+            "--data", str(small_build), "--endpoint", instance.endpoint,
+            "--graph-store", instance.graph_store, "--user", instance.user,
+            "--password", instance.password, "--timeout", "2",
+        ]  # fmt: skip
+        code, stderr, _ = publish_cli(*args)
+        assert code == 0, stderr
+    finally:
+        stopped = _script("stop", port)
+    assert stopped.returncode == 0, stopped.stderr
+    assert _script("status", port).returncode == 3
+    code, stderr, seconds = publish_cli(*args)
+    assert_clear_error(code, stderr, seconds, "connection refused")
+
+
+# -- RemoteStore answers like the embedded store ---------------------------------------------------
+
+
+class _LocalStore:
+    """The embedded store's interface over pyoxigraph, until ``pledgegraph.store`` is there."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def select(
+        self, query: str, bindings: dict[str, Term] | None = None
+    ) -> tuple[list[str], list[dict[str, Term | None]]]:
+        substitutions = {Variable(k): v for k, v in (bindings or {}).items()}
+        solutions: Any = self.store.query(
+            query, use_default_graph_as_union=True, substitutions=substitutions
+        )
+        variables = [v.value for v in solutions.variables]
+        return variables, [{name: solution[name] for name in variables} for solution in solutions]
+
+
+def embedded_store(dataset: Path) -> Any:
+    """The project's embedded store over ``dataset`` (N-Quads), or a stand-in with its interface."""
+    store = Store()
+    store.bulk_load(path=dataset, format=RdfFormat.N_QUADS)
+    try:
+        from pledgegraph.store import EmbeddedStore  # type: ignore[attr-defined]
+    except ImportError:
+        return _LocalStore(store)
+    return EmbeddedStore(store)
+
+
+def as_values(rows: list[dict[str, Term | None]]) -> list[dict[str, str | None]]:
+    """Rows compared as sorted dicts of term values (N-Triples form: datatypes and tags count)."""
+    converted = [{k: (None if v is None else str(v)) for k, v in row.items()} for row in rows]
+    return sorted(converted, key=lambda row: sorted((k, v or "") for k, v in row.items()))
+
+
+SMALL_QUERIES: list[tuple[str, dict[str, Term] | None]] = [
+    (
+        f"PREFIX pg: <{PG}> SELECT ?letter ?state ?date ?year ?title WHERE {{"
+        " ?letter pg:state ?state ; pg:date ?date ; pg:electionYear ?year ; pg:title ?title }",
+        None,
+    ),
+    (
+        f"PREFIX pg: <{PG}> SELECT ?letter (COUNT(?pledge) AS ?pledges) WHERE {{"
+        " ?letter pg:pledge ?pledge } GROUP BY ?letter ORDER BY ?letter",
+        None,
+    ),
+    (
+        f"PREFIX pg: <{PG}> SELECT ?state ?pledge ?text WHERE {{ ?letter pg:state ?state ;"
+        ' pg:pledge ?pledge . ?pledge pg:text ?text FILTER(LANGMATCHES(LANG(?text), "en")) }',
+        {"state": NamedNode(f"{BASE}id/state/DNK")},
+    ),
+    (
+        f"PREFIX pg: <{PG}> SELECT ?letter ?flag ?signatory ?name WHERE {{"
+        " ?letter pg:reElection ?flag ; pg:signatory ?signatory ; pg:state ?state"
+        " OPTIONAL { ?state pg:name ?name } }",
+        None,
+    ),
+    (
+        f"PREFIX pg: <{PG}> SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }}"
+        f' FILTER(STRSTARTS(STR(?g), "{BASE}graph/letter/")) }} GROUP BY ?g',
+        None,
+    ),
+]
+
+
+def test_remote_select_matches_embedded(virtuoso: Virtuoso, tmp_path: Path) -> None:
+    build = write_dataset(tmp_path / "build", small_dataset(variant=0))
+    publish(
+        build, virtuoso.endpoint, virtuoso.graph_store, virtuoso.user, virtuoso.password,
+        log=lambda message: None,
+    )  # fmt: skip
+    local = embedded_store(build / "dataset.nq")
+    remote = virtuoso.remote()
+    for query, bindings in SMALL_QUERIES:
+        local_vars, local_rows = local.select(query, bindings)
+        remote_vars, remote_rows = remote.select(query, bindings)
+        assert remote_vars == local_vars, query
+        assert local_rows, f"the query finds nothing, so it proves nothing: {query}"
+        assert as_values(remote_rows) == as_values(local_rows), query
+    assert remote.ask(f"ASK {{ GRAPH <{letter_graph('000_seed').value}> {{ ?s ?p ?o }} }}")
+    assert not remote.ask("ASK { <urn:x:nothing> ?p ?o }")
+    body, content_type = remote.raw("SELECT (1 AS ?one) {}", "text/csv")
+    assert content_type.startswith("text/csv") and b"one" in body
+    remote.close()
