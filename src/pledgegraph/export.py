@@ -14,7 +14,7 @@ FORMATS = {
     "trig": (ox.RdfFormat.TRIG, True),
     "nt": (ox.RdfFormat.N_TRIPLES, False),
     "nq": (ox.RdfFormat.N_QUADS, True),
-    "jsonld": (ox.RdfFormat.JSON_LD, True),
+    "jsonld": (ox.RdfFormat.JSON_LD, False),
     "rdfxml": (ox.RdfFormat.RDF_XML, False),
 }
 

@@ -250,7 +250,10 @@ MONTH_RE_S = r"(?:January|February|March|April|May|June|July|August|September|Oc
 
 
 def _sender_role(text: str) -> str | None:
+    """Permanent Representative or Mission; another sender (a chargé d'affaires, a deputy) is neither."""
     t = text.lower()
+    if re.search(r"charg|deputy|acting|minister|ambassador\s+and", t):
+        return None
     if "permanent mission" in t:
         return "Permanent Mission"
     if "permanent representative" in t:

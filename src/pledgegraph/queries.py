@@ -113,12 +113,20 @@ def bind_terms(query: NamedQuery, params: Mapping[str, str]) -> dict[str, Term]:
 
 
 def with_values(text: str, bindings: Mapping[str, Term]) -> str:
-    """The query with a trailing VALUES clause binding the parameters (joined after grouping)."""
+    """The query with its parameters bound by a VALUES block opening the WHERE group.
+
+    Each parameter NAME binds the variable ?param_NAME, which the query tests in a FILTER; a
+    parameter left out stays unbound and the FILTER lets every row through. Being inside the group,
+    the binding means the same on every SPARQL store, also for columns bound by OPTIONAL or BIND.
+    """
     if not bindings:
         return text
+    m = re.search(r"\bWHERE\s*\{", text, re.I)
+    if m is None:
+        raise QueryError("the query has no WHERE clause to bind parameters in")
     names = sorted(bindings)
-    row = " ".join(str(bindings[n]) for n in names)
-    return f"{text.rstrip()}\nVALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }}\n"
+    block = f"\n  VALUES ({' '.join('?param_' + n for n in names)}) {{ ({' '.join(str(bindings[n]) for n in names)}) }}"
+    return text[: m.end()] + block + text[m.end() :]
 
 
 def run(store: QueryStore, name: str, params: Mapping[str, str] | None = None) -> tuple[list[str], list[Row]]:

@@ -19,6 +19,8 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 from SPARQLWrapper import CONSTRUCT, DESCRIBE, JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
+from pledgegraph.store import StoreError
+
 Term = NamedNode | Literal | BlankNode
 Row = dict[str, Term | None]
 AuthScheme = TypingLiteral["auto", "basic", "digest"]
@@ -40,7 +42,7 @@ XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 _VALID_BNODE = re.compile(r"^[A-Za-z0-9_]+$")
 
 
-class RemoteStoreError(Exception):
+class RemoteStoreError(StoreError):
     """A remote store could not answer; the message is one clear line meant for a person."""
 
 
@@ -213,7 +215,7 @@ class RemoteStore:
         self, query: str, bindings: Mapping[str, Term] | None = None
     ) -> tuple[list[str], list[Row]]:
         """Variables in SELECT order and rows; ``bindings`` are joined through a trailing VALUES."""
-        data = self._json(bind(query, bindings))
+        data = self._json(values_into_where(bind(query, bindings)))
         try:
             variables: list[str] = list(data["head"]["vars"])
             rows = [
@@ -222,17 +224,27 @@ class RemoteStore:
             ]
         except (KeyError, TypeError) as error:
             raise RemoteStoreError(f"{self.endpoint} answered malformed SELECT results") from error
+        if _is_distinct(query):
+            # Virtuoso 7.2 may repeat rows of a SELECT DISTINCT whose columns come from BIND.
+            seen: set[tuple[str, ...]] = set()
+            unique = []
+            for row in rows:
+                key = tuple("" if row[name] is None else str(row[name]) for name in variables)
+                if key not in seen:
+                    seen.add(key)
+                    unique.append(row)
+            rows = unique
         return variables, rows
 
     def ask(self, query: str) -> bool:
-        data = self._json(query)
+        data = self._json(values_into_where(query))
         value = data.get("boolean") if isinstance(data, dict) else None
         if not isinstance(value, bool):
             raise RemoteStoreError(f"{self.endpoint} answered no boolean to an ASK query")
         return value
 
     def construct(self, query: str) -> list[Triple]:
-        body, content_type = self.raw(query, RDF_ACCEPT)
+        body, content_type = self.raw(values_into_where(query), RDF_ACCEPT)
         media = content_type.split(";")[0].strip().lower()
         rdf_format = _RDF_FORMATS.get(media)
         if rdf_format is None:
@@ -321,6 +333,73 @@ def bind(query: str, bindings: Mapping[str, Term] | None) -> str:
     values = " ".join(term_to_sparql(bindings[name]) for name in names)
     variables = " ".join(f"?{name}" for name in names)
     return f"{query.rstrip()}\nVALUES ({variables}) {{ ({values}) }}\n"
+
+
+_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_TRAILING_VALUES = re.compile(r"\bVALUES\s*(\([^)]*\)|[?$]\w+)\s*$", re.IGNORECASE)
+
+
+def _top_level_groups(text: str) -> list[tuple[int, int]]:
+    """Offsets of the outermost ``{ ... }`` groups, skipping strings, IRIs and comments."""
+    groups: list[tuple[int, int]] = []
+    depth, start, i, n = 0, 0, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
+            continue
+        if c in "\"'":
+            quote = c * 3 if text.startswith(c * 3, i) else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            i = j + len(quote)
+            continue
+        if c == "<" and (iri := _IRIREF.match(text, i)):
+            i = iri.end()
+            continue
+        if c == "{":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif c == "}" and depth > 0:
+            depth -= 1
+            if depth == 0:
+                groups.append((start, i))
+        i += 1
+    return groups
+
+
+def _is_distinct(query: str) -> bool:
+    """Whether the outermost SELECT of ``query`` is a SELECT DISTINCT."""
+    body = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
+    first = re.search(r"\bSELECT\b\s*(\w*)", body, re.IGNORECASE)
+    return first is not None and first.group(1).upper() == "DISTINCT"
+
+
+def values_into_where(query: str) -> str:
+    """Moves a trailing ``VALUES`` clause to the end of the WHERE group, where stores agree on it.
+
+    Virtuoso 7.2 does not join a trailing VALUES when the WHERE group holds a BIND: it assigns the
+    values to every row instead. At the end of the group the join is the same for every variable
+    the group binds (for aggregates: when the variable is a group key), so only those are moved.
+    """
+    groups = _top_level_groups(query)
+    if len(groups) < 2 or query[groups[-1][1] + 1 :].strip():
+        return query
+    (where_start, where_end), (_, values_end) = groups[-2], groups[-1]
+    between = query[where_end + 1 : groups[-1][0]]
+    found = _TRAILING_VALUES.search(between)
+    if found is None:
+        return query
+    where = query[where_start + 1 : where_end]
+    names = re.findall(r"[?$](\w+)", found.group(1))
+    if not names or not all(re.search(rf"[?$]{name}\b", where) for name in names):
+        return query
+    values = query[where_end + 1 + found.start() : values_end + 1]
+    modifiers = between[: found.start()]
+    return f"{query[:where_end].rstrip()}\n  {values}\n}}{modifiers.rstrip()}\n"
 
 
 def term_to_sparql(term: Term) -> str:

@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from functools import cache
 
 import pyoxigraph as ox
@@ -18,7 +18,7 @@ from .namespaces import OA, PG, SH
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Finding:
     """One validation result, with the source text of the fact it concerns where there is one."""
 
@@ -30,6 +30,12 @@ class Finding:
     message: str
     source_text: str | None = None
     source: str | None = None
+
+    def __lt__(self, other: Finding) -> bool:
+        return self.sort_key() < other.sort_key()
+
+    def sort_key(self) -> tuple[str, ...]:
+        return tuple("" if v is None else v for v in astuple(self))
 
     def key(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
