@@ -23,7 +23,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(scope="session")
 def update_golden(request: pytest.FixtureRequest) -> bool:
-    return bool(request.config.getoption("--update-golden")) or os.environ.get("PLEDGEGRAPH_UPDATE_GOLDEN") == "1"
+    return (
+        bool(request.config.getoption("--update-golden"))
+        or os.environ.get("PLEDGEGRAPH_UPDATE_GOLDEN") == "1"
+    )
 
 
 def run_cli(*argv: str | Path) -> int:
@@ -45,7 +48,9 @@ def all_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def query_json(capsys: pytest.CaptureFixture[str], name: str, data: Path, *params: str) -> list[dict]:
+def query_json(
+    capsys: pytest.CaptureFixture[str], name: str, data: Path, *params: str
+) -> list[dict]:
     capsys.readouterr()
     args = ["query", name, "--data", str(data), "--format", "json"]
     for p in params:

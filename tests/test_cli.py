@@ -31,7 +31,9 @@ def test_turtle_parses_back_isomorphic(seed_build: Path) -> None:
     for s, p, o, _ in nq.quads((None, None, None, None)):
         union.add((s, p, o))
     assert isomorphic(g, union)
-    assert not any(isinstance(t, rdflib.BNode) for triple in g for t in triple), "no blank nodes in published data"
+    assert not any(isinstance(t, rdflib.BNode) for triple in g for t in triple), (
+        "no blank nodes in published data"
+    )
 
 
 def _letter_graph(build: Path) -> rdflib.Graph:
@@ -66,7 +68,10 @@ def test_golden_turtle(seed_build: Path, update_golden: bool) -> None:
     assert data == golden.read_bytes()
 
 
-@pytest.mark.parametrize(("fmt", "rdflib_format"), [("turtle", "turtle"), ("nt", "nt"), ("jsonld", "json-ld"), ("trig", "trig")])
+@pytest.mark.parametrize(
+    ("fmt", "rdflib_format"),
+    [("turtle", "turtle"), ("nt", "nt"), ("jsonld", "json-ld"), ("trig", "trig")],
+)
 def test_exports_parse(seed_build: Path, tmp_path: Path, fmt: str, rdflib_format: str) -> None:
     out = tmp_path / f"export.{fmt}"
     assert run_cli("export", "--data", seed_build, "--format", fmt, "-o", out) == 0
@@ -85,7 +90,15 @@ def test_queries_listed(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli("queries") == 0
     lines = capsys.readouterr().out.splitlines()
     names = [line.split("\t")[0] for line in lines]
-    assert {"candidatures", "resolutions", "country-visits", "events", "pledges", "pledges-by-theme", "compare-themes"} <= set(names)
+    assert {
+        "candidatures",
+        "resolutions",
+        "country-visits",
+        "events",
+        "pledges",
+        "pledges-by-theme",
+        "compare-themes",
+    } <= set(names)
     assert all("\t" in line and line.split("\t")[1] for line in lines)
 
 
@@ -124,7 +137,9 @@ def _bad_files(folder: Path) -> dict[str, Path]:
     files = {
         "empty": b"",
         "binary": bytes(range(256)) * 8,
-        "cp1252": "Letter dated 9 April 2007: the Government\u2019s candidature to the Human Rights Council".encode("cp1252"),
+        "cp1252": "Letter dated 9 April 2007: the Government\u2019s candidature to the Human Rights Council".encode(
+            "cp1252"
+        ),
         "not-a-letter": b"Minutes of the meeting of the garden club. We planted roses.\n",
         "big": b"a" * (20 * 1024 * 1024),
     }
@@ -151,7 +166,9 @@ MESSAGES = {
 }
 
 
-def test_bad_input_keeps_previous_output(seed_build: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_keeps_previous_output(
+    seed_build: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "build"
     shutil.copytree(seed_build, out)
     before = (out / "graph.ttl").read_bytes()
@@ -163,10 +180,17 @@ def test_bad_input_keeps_previous_output(seed_build: Path, tmp_path: Path, capsy
         assert (out / "graph.ttl").read_bytes() == before
 
 
-def test_batch_with_bad_sources_builds_the_others(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_batch_with_bad_sources_builds_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = _bad_files(tmp_path / "bad")
     out = tmp_path / "build"
-    assert run_cli("build", SEED, DEV / "013_Italy_2007.txt", tmp_path / "bad", "--out", out, "--quiet") == 2
+    assert (
+        run_cli(
+            "build", SEED, DEV / "013_Italy_2007.txt", tmp_path / "bad", "--out", out, "--quiet"
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     for name, path in bad.items():
         assert str(path) in err and MESSAGES[name] in err
@@ -174,7 +198,9 @@ def test_batch_with_bad_sources_builds_the_others(tmp_path: Path, capsys: pytest
     assert {r["state_iso3"] for r in rows} == {"BLR", "ITA"}
 
 
-def test_interrupted_build_leaves_previous_output(seed_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_build_leaves_previous_output(
+    seed_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import pledgegraph.build as build_module
 
     out = tmp_path / "build"
@@ -187,7 +213,9 @@ def test_interrupted_build_leaves_previous_output(seed_build: Path, tmp_path: Pa
     monkeypatch.setattr(build_module, "report_turtle", crash)
     assert run_cli("build", SEED, DEV, "--out", out, "--quiet") == 130
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build.")], "no leftovers beside the output"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build.")], (
+        "no leftovers beside the output"
+    )
 
 
 def test_pdf_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -204,7 +232,12 @@ def test_pdf_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "build"
     assert run_cli("build", path, "--out", out, "--quiet") == 0
     [row] = query_json(capsys, "candidatures", out)
-    assert (row["state_iso3"], row["letter_date"], row["term_start"], row["signatory"]) == ("BLR", "2007-04-09", 2007, "Andrei Dapkiunas")
+    assert (row["state_iso3"], row["letter_date"], row["term_start"], row["signatory"]) == (
+        "BLR",
+        "2007-04-09",
+        2007,
+        "Andrei Dapkiunas",
+    )
     kept = (out / "sources" / "belarus.pdf.txt").read_text(encoding="utf-8")
     pledges = query_json(capsys, "pledges", out)
     assert len(pledges) >= 15
@@ -212,9 +245,15 @@ def test_pdf_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert kept[p["begin"] : p["end"]] == p["text"]
 
 
-def test_two_letters_of_one_state_stay_distinct(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_two_letters_of_one_state_stay_distinct(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     text = SEED.read_text(encoding="utf-8")
-    later = text.replace("9 April 2007", "3 March 2010").replace("2007-2010", "2010-2013").replace("May 2007", "May 2010")
+    later = (
+        text.replace("9 April 2007", "3 March 2010")
+        .replace("2007-2010", "2010-2013")
+        .replace("May 2007", "May 2010")
+    )
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "a.txt").write_text(text, encoding="utf-8")
     (tmp_path / "src" / "b.txt").write_text(later, encoding="utf-8")

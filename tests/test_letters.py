@@ -41,7 +41,11 @@ def test_fields(candidatures: dict[str, dict], folder: Path, entry: dict) -> Non
                 assert got is None, f"{column}: invented {got!r}"
             else:
                 # The gold gives the month (or day); the letter may be read more precisely, never differently.
-                assert got is not None and (got.startswith(want) or want.startswith(got[:7])), (column, got, want)
+                assert got is not None and (got.startswith(want) or want.startswith(got[:7])), (
+                    column,
+                    got,
+                    want,
+                )
                 assert len(got) >= len(want[:7])
         elif field == "reelection":
             assert got is (want is True), (column, got, want)
@@ -50,7 +54,9 @@ def test_fields(candidatures: dict[str, dict], folder: Path, entry: dict) -> Non
 
 
 @pytest.mark.parametrize("entry", gold_index(SYNTHETIC), ids=lambda e: e["file"])
-def test_synthetic_pledges(all_build: Path, capsys: pytest.CaptureFixture[str], entry: dict) -> None:
+def test_synthetic_pledges(
+    all_build: Path, capsys: pytest.CaptureFixture[str], entry: dict
+) -> None:
     rows = [r for r in query_json(capsys, "pledges", all_build) if r["source"] == entry["file"]]
     assert len(rows) == entry["pledges"]
     text = (SYNTHETIC / entry["file"]).read_text(encoding="utf-8")

@@ -34,7 +34,9 @@ def test_candidature(seed_build: Path, capsys: pytest.CaptureFixture[str]) -> No
     ]
 
 
-def test_not_elected_is_not_a_membership(seed_build: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_not_elected_is_not_a_membership(
+    seed_build: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     [row] = query_json(capsys, "outcomes", seed_build)
     assert row["outcome"] == "not elected"
     assert row["membership"] is None
@@ -51,8 +53,14 @@ def test_resolutions(seed_build: Path, capsys: pytest.CaptureFixture[str]) -> No
         "2003/61": ("E/CN.4/RES/2003/61", "Commission on Human Rights", "co-initiated"),
         "59/175": ("A/RES/59/175", "General Assembly", "initiated"),
     }
-    assert rows["61/180"]["title"] == "Improving the coordination of efforts against trafficking in persons"
-    assert rows["61/166"]["title"] == "Promotion of equitable and mutually respectful dialogue on human rights"
+    assert (
+        rows["61/180"]["title"]
+        == "Improving the coordination of efforts against trafficking in persons"
+    )
+    assert (
+        rows["61/166"]["title"]
+        == "Promotion of equitable and mutually respectful dialogue on human rights"
+    )
     assert rows["2003/61"]["title"].startswith("Promotion of peace as a vital requirement")
     assert rows["59/175"]["title"].endswith("xenophobia, including neo-Nazism")
     assert rows["61/180"]["year"] == rows["61/166"]["year"] == 2006
@@ -69,7 +77,10 @@ def test_country_visits(seed_build: Path, capsys: pytest.CaptureFixture[str]) ->
         "Working Group on Arbitrary Detention",
     ]
     [planned] = [r for r in rows if r["status"] == "planned"]
-    assert planned["mandate_as_printed"] == "Special Rapporteur on trafficking in persons, especially women and children"
+    assert (
+        planned["mandate_as_printed"]
+        == "Special Rapporteur on trafficking in persons, especially women and children"
+    )
     assert planned["year"] == 2007
     assert planned["initiated_by_state"] is True
     assert not any(r["initiated_by_state"] for r in rows if r["status"] == "completed")
@@ -135,7 +146,9 @@ def test_pledges_found_exactly(seed_build: Path, capsys: pytest.CaptureFixture[s
     assert len(rows) == len(PLEDGE_PHRASES)
 
 
-def test_pledge_offsets_index_the_source(seed_build: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_pledge_offsets_index_the_source(
+    seed_build: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     for r in query_json(capsys, "pledges", seed_build):
         assert SOURCE[r["begin"] : r["end"]] == r["text"]
         assert r["scope"] in {"international", "national", "both"}
@@ -149,23 +162,46 @@ def test_pledge_themes_and_scopes(seed_build: Path, capsys: pytest.CaptureFixtur
         for phrase in PLEDGE_PHRASES:
             if phrase in r["text"]:
                 by_phrase[phrase] = (r["theme"], r["scope"])
-    assert by_phrase["transparent cooperation with special thematic"] == ("Cooperation with the special procedures", "international")
-    assert by_phrase["Belarus will commit itself to contributing to the ongoing reform"][0] == "Reform of the treaty body system"
-    assert by_phrase["attention will be given to assisting in the establishment of a system of universal"][0] == "Universal periodic review"
-    assert by_phrase["further strengthening its activities in promoting gender"] == ("Rights of women and gender equality", "national")
-    assert by_phrase["Belarus pledges to continue its efforts in fighting human trafficking"] == ("Combating trafficking in persons", "both")
+    assert by_phrase["transparent cooperation with special thematic"] == (
+        "Cooperation with the special procedures",
+        "international",
+    )
+    assert (
+        by_phrase["Belarus will commit itself to contributing to the ongoing reform"][0]
+        == "Reform of the treaty body system"
+    )
+    assert (
+        by_phrase[
+            "attention will be given to assisting in the establishment of a system of universal"
+        ][0]
+        == "Universal periodic review"
+    )
+    assert by_phrase["further strengthening its activities in promoting gender"] == (
+        "Rights of women and gender equality",
+        "national",
+    )
+    assert by_phrase["Belarus pledges to continue its efforts in fighting human trafficking"] == (
+        "Combating trafficking in persons",
+        "both",
+    )
     assert by_phrase["Belarus will do its utmost"][1] == "national"
     assert by_phrase["continue its activities to promote and protect human rights"][1] == "national"
 
 
-def test_contributions_and_claims_kept_apart(seed_build: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_contributions_and_claims_kept_apart(
+    seed_build: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rows = query_json(capsys, "statements", seed_build)
     kinds = {r["kind"] for r in rows}
     assert kinds == {"pledge", "contribution", "claim"}
     [claim] = [r for r in rows if r["kind"] == "claim"]
     assert "six core human rights conventions" in claim["text"]
     contributions = " ".join(r["text"] for r in rows if r["kind"] == "contribution")
-    for phrase in ("has been visited", "hosted two international conferences", "co-initiated the resolution"):
+    for phrase in (
+        "has been visited",
+        "hosted two international conferences",
+        "co-initiated the resolution",
+    ):
         assert phrase in contributions
 
 

@@ -26,7 +26,10 @@ def shape_names() -> list[str]:
 
 
 def triples(path: Path) -> list[tuple]:
-    return [(t.subject, t.predicate, t.object) for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+    return [
+        (t.subject, t.predicate, t.object)
+        for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+    ]
 
 
 def test_every_shape_has_both_examples() -> None:
@@ -64,7 +67,9 @@ def test_invalid_example_fires_that_shape_on_its_focus(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", shape_names())
-def test_validate_command_exit_status(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_command_exit_status(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`pledgegraph validate` on a dataset holding only the invalid example: exit 1 (warnings with --fail-on warning)."""
     data = tmp_path / "build"
     data.mkdir()

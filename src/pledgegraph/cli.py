@@ -40,7 +40,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else _default_out()
     start = time.perf_counter()
     try:
-        result = build(sources, out, args.base, log=_err, jobs=args.jobs, progress=_progress(args, len(sources)))
+        result = build(
+            sources,
+            out,
+            args.base,
+            log=_err,
+            jobs=args.jobs,
+            progress=_progress(args, len(sources)),
+        )
     except BuildError as e:
         _err(f"error: {e}; nothing written, {out} left as it was")
         return EXIT_ERROR
@@ -140,7 +147,9 @@ def _open_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     if getattr(args, "endpoint", None):
         from .remote import RemoteStore
 
-        return RemoteStore(args.endpoint, user=args.user, password=args.password, timeout=args.timeout)
+        return RemoteStore(
+            args.endpoint, user=args.user, password=args.password, timeout=args.timeout
+        )
     from .store import EmbeddedStore
 
     return EmbeddedStore.open(Path(args.data))
@@ -196,18 +205,33 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     b = sub.add_parser("build", help="read letters, build, validate and store the graph")
-    b.add_argument("sources", nargs="*", metavar="SOURCE", help="letter files (.txt, .pdf) or folders (default: data/sources/)")
+    b.add_argument(
+        "sources",
+        nargs="*",
+        metavar="SOURCE",
+        help="letter files (.txt, .pdf) or folders (default: data/sources/)",
+    )
     b.add_argument("--out", metavar="DIR", help="output folder (default: build/)")
-    b.add_argument("--base", default=DEFAULT_BASE, help=f"base IRI of minted resources (default: {DEFAULT_BASE})")
-    b.add_argument("--jobs", type=int, default=None, help="validation processes (default: one per core)")
+    b.add_argument(
+        "--base",
+        default=DEFAULT_BASE,
+        help=f"base IRI of minted resources (default: {DEFAULT_BASE})",
+    )
+    b.add_argument(
+        "--jobs", type=int, default=None, help="validation processes (default: one per core)"
+    )
     b.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser("validate", help="validate a build again with the SHACL shapes")
     v.add_argument("--data", default="build", metavar="DIR")
     v.add_argument("--format", choices=["text", "turtle", "json"], default="text")
-    v.add_argument("--fail-on", choices=["violation", "warning", "info"], default="violation",
-                   help="lowest severity that makes the exit status 1 (default: violation)")
+    v.add_argument(
+        "--fail-on",
+        choices=["violation", "warning", "info"],
+        default="violation",
+        help="lowest severity that makes the exit status 1 (default: violation)",
+    )
     v.add_argument("--jobs", type=int, default=None)
     v.set_defaults(func=cmd_validate)
 
@@ -225,7 +249,9 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--data", default="build", metavar="DIR")
     e.add_argument("--format", choices=["turtle", "trig", "nt", "nq", "jsonld", "rdfxml"])
     e.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-    e.add_argument("--site", metavar="DIR", help="write the HTML pages and RDF documents as static files")
+    e.add_argument(
+        "--site", metavar="DIR", help="write the HTML pages and RDF documents as static files"
+    )
     e.add_argument("--base", default=None, help="base IRI of the site (default: the build's)")
     e.set_defaults(func=cmd_export)
 
@@ -235,7 +261,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _remote_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--endpoint", metavar="URL", help="query a SPARQL 1.1 endpoint instead of the build")
+    p.add_argument(
+        "--endpoint", metavar="URL", help="query a SPARQL 1.1 endpoint instead of the build"
+    )
     p.add_argument("--user", default=None)
     p.add_argument("--password", default=None)
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the endpoint")

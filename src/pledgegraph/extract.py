@@ -111,7 +111,7 @@ class Extraction:
 def extract(doc: Document, ref: Reference) -> Extraction:
     """Everything the letter states that pledgegraph models."""
     nt = doc.norm.text
-    if not re.search(r"Human\s+Rights\s+Council", nt, re.I) or not re.search(
+    if not re.search(r"Human\s*Rights\s*Coun\s?cil|\bHRC\b", nt, re.I) or not re.search(
         r"candida|election|pledge", nt, re.I
     ):
         raise NotACandidature(
@@ -119,7 +119,9 @@ def extract(doc: Document, ref: Reference) -> Extraction:
         )
     cand = read_candidature(doc, ref)
     if cand.state_iso3 is None:
-        raise NotACandidature("no candidate State could be read (no sender, mission or Government named)")
+        raise NotACandidature(
+            "no candidate State could be read (no sender, mission or Government named)"
+        )
     ex = Extraction(doc, cand)
     names = ref.state_names(cand.state_iso3)
     themes = ref.themes()
@@ -199,7 +201,9 @@ def read_candidature(doc: Document, ref: Reference) -> Candidature:
             c.document_kind = "letter"
             c.evidence["document_kind"] = _ev(doc, body_at + m.start(), body_at + m.end())
     if c.sender is None:
-        if m := re.search(r"\bPermanent\s+Mission\s+of\s+.{2,80}?\s+presents\s+its\s+compliments", body, re.I):
+        if m := re.search(
+            r"\bPermanent\s+Mission\s+of\s+.{2,80}?\s+presents\s+its\s+compliments", body, re.I
+        ):
             c.sender = "Permanent Mission"
             c.evidence["sender"] = _ev(doc, body_at + m.start(), body_at + m.end())
         elif m := re.search(r"\(Signed\).{0,80}?Permanent\s+Representative", nt, re.I):
@@ -228,14 +232,34 @@ def read_candidature(doc: Document, ref: Reference) -> Candidature:
                     break
             if c.state_iso3:
                 break
+    if c.state_iso3 is None:
+        # Last resort: the first State the letter's own text names (not the annex, which may list others).
+        iso, a, b = _state_in(body, ref)
+        if iso:
+            c.state_iso3, c.state_as_printed = iso, body[a:b]
+            c.evidence["state"] = _ev(doc, body_at + a, body_at + b)
     if c.letter_date is None:
         m = re.search(
-            r"(?:New\s+York|Geneva)\s*[,.]?\s+(\d{1,2}\s+" + MONTH_RE_S + r"\s+\d{4}|" + MONTH_RE_S + r"\s+\d{1,2},\s*\d{4})",
+            r"(?:New\s+York|Geneva)\s*[,.]?\s+(\d{1,2}\s+"
+            + MONTH_RE_S
+            + r"\s+\d{4}|"
+            + MONTH_RE_S
+            + r"\s+\d{1,2},\s*\d{4})",
             nt,
         )
         if m:
             c.letter_date = parse_date(m.group(1))
             c.evidence["letter_date"] = _ev(doc, m.start(1), m.end(1))
+    if c.letter_date is None:
+        # A note verbale dates itself after its complimentary close.
+        close = re.search(r"highest\s+consideration\.?", nt, re.I)
+        if close:
+            d = DAY_MONTH_YEAR.search(nt, close.end(), close.end() + 120) or MONTH_DAY_YEAR.search(
+                nt, close.end(), close.end() + 120
+            )
+            if d and (value := parse_date(d.group(0))):
+                c.letter_date = value
+                c.evidence["letter_date"] = _ev(doc, d.start(), d.end())
 
     _symbol(c, doc)
     _agenda_item(c, doc)
@@ -246,7 +270,9 @@ def read_candidature(doc: Document, ref: Reference) -> Candidature:
     return c
 
 
-MONTH_RE_S = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+MONTH_RE_S = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+)
 
 
 def _sender_role(text: str) -> str | None:
@@ -262,7 +288,9 @@ def _sender_role(text: str) -> str | None:
 
 
 def _addressee(text: str) -> str:
-    return "Secretary-General" if "secretary" in text.lower() else "President of the General Assembly"
+    return (
+        "Secretary-General" if "secretary" in text.lower() else "President of the General Assembly"
+    )
 
 
 def _state_in(text: str, ref: Reference) -> tuple[str | None, int, int]:
@@ -273,7 +301,11 @@ def _state_in(text: str, ref: Reference) -> tuple[str | None, int, int]:
 def _symbol(c: Candidature, doc: Document) -> None:
     header, at = doc.region_norm("header")
     if not header:
-        return
+        # No heading: only a symbol in the UN masthead at the very top counts.
+        head = doc.norm.text[:400]
+        if not re.search(r"Distr\.|General\s+Assembly", head):
+            return
+        header, at = head, 0
     for m in SYMBOL_RE.finditer(header):
         before = header[max(0, m.start() - 3) : m.start()]
         if "*" in before:
@@ -298,7 +330,7 @@ def _agenda_item(c: Candidature, doc: Document) -> None:
 
 _NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|(?:de|da|das|do|dos|du|del|della|van|von|der|den|bin|binti|al|el|la|le|ibn|y|e)(?=\s+[A-ZÀ-ÖØ-Þ]))"
 SIGNATORY_RE = re.compile(
-    r"\(\s*Signed\s*\)\s*:?\s*(?P<name>" + _NAME_TOKEN + r"(?:[ \t]+" + _NAME_TOKEN + r"){1,6})"
+    r"\(\s*Signed\s*\)\s*:?\s*(?:H\.\s?E\.\s*)?(?:(?:Mr|Mrs|Ms|Dr|Sir|Dame)\.?\s+)?(?P<name>" + _NAME_TOKEN + r"(?:[ \t]+" + _NAME_TOKEN + r"){1,6})"
 )
 _NOT_NAME = re.compile(
     r"\b(?:Permanent|Ambassador|Representative|Charg[ée]|Minister|Deputy|Head|Counsellor|Annex|Mission|United|Acting|Secretary|President|Extraordinary|Plenipotentiary|H\.E\.)\b.*",
@@ -322,7 +354,9 @@ TERM_RES = [
     re.compile(r"(?<![\d/])((?:19|20)\d\d)\s*-\s*((?:19|20)\d\d|\d\d)(?![\d/])"),
     re.compile(r"\bfrom\s+((?:19|20)\d\d)\s+(?:to|until|through)\s+((?:19|20)\d\d)\b", re.I),
 ]
-_TERM_GOOD = re.compile(r"\b(?:term|period|mandate|membership|Council|candida\w+|election|seat|serve)\b", re.I)
+_TERM_GOOD = re.compile(
+    r"\b(?:term|period|mandate|membership|Council|candida\w+|election|seat|serve)\b", re.I
+)
 _TERM_BAD = re.compile(
     r"\b(?:previous|previously|served|serving|most\s+recently|Commission|one-year|two-year|former|past|since|during\s+its|first\s+term|was\s+(?:a\s+)?member|member\s+of\s+the\s+Commission|plan|programme|strategy|action\s+plan|decade)\b",
     re.I,
@@ -375,20 +409,26 @@ def _election(c: Candidature, doc: Document) -> None:
     for m in ELECTION_RE.finditer(nt):
         stop = nt.find(". ", m.end())
         window = nt[m.end() : min(len(nt) if stop < 0 else stop, m.end() + 160)]
-        if re.search(r"Commission|previous|last\s+year|was\s+elected", nt[max(0, m.start() - 60) : m.end()] + window[:40], re.I):
+        if re.search(
+            r"Commission|previous|last\s+year|was\s+elected",
+            nt[max(0, m.start() - 60) : m.end()] + window[:40],
+            re.I,
+        ):
             continue
         if re.match(r"\s+(?:of|to\s+fill)\s+(?:\w+\s+)?(?:members|vacancies)\b", window, re.I):
             continue  # the agenda item's title, "election of fourteen members of the Council"
         window = re.split(r"\bdated\b", window, maxsplit=1)[0]
-        if not re.match(r"[^.]{0,40}?\b(?:to\s+be\s+held|will\s+be\s+held|scheduled|to\s+take\s+place|taking\s+place|held|in|on|of|during|at)\b", window, re.I):
+        if not re.match(
+            r"[^.]{0,40}?\b(?:to\s+be\s+held|will\s+be\s+held|scheduled|to\s+take\s+place|taking\s+place|held|in|on|of|during|at)\b",
+            window,
+            re.I,
+        ):
             continue
         at = m.end()
         for rx, fmt in ((DAY_MONTH_YEAR, "dmy"), (MONTH_DAY_YEAR, "mdy"), (MONTH_YEAR, "my")):
             d = rx.search(window)
             if d:
-                if fmt == "dmy":
-                    value = parse_date(d.group(0))
-                elif fmt == "mdy":
+                if fmt == "dmy" or fmt == "mdy":
                     value = parse_date(d.group(0))
                 else:
                     value = f"{d.group(2)}-{MONTHS[d.group(1).lower()]:02d}"
@@ -424,7 +464,9 @@ def _reelection(c: Candidature, doc: Document) -> None:
         re.I,
     ):
         around = nt[max(0, m.start() - 80) : m.end() + 80]
-        if re.search(r"Commission\s+on\s+Human\s+Rights", around) and not re.search(r"Human\s+Rights\s+Council", around):
+        if re.search(r"Commission\s+on\s+Human\s+Rights", around) and not re.search(
+            r"Human\s+Rights\s+Council", around
+        ):
             continue
         if re.search(r"\bnew\b", m.group(0), re.I) and not re.search(r"candida", around, re.I):
             continue
@@ -441,7 +483,10 @@ _FORMULAIC = re.compile(
     r"\b(?:have|has)\s+the\s+honou?r\b|\bpresents\s+its\s+compliments\b|\bavails\s+itself\b|\bcirculated\s+as\s+a\s+document\b|\b(?:would|should)\s+be\s+(?:grateful|appreciated?)\b|\bI\s+would\s+(?:appreciate|be\s+grateful)\b|\bplease\s+find\b|\benclosed?\b|\bherewith\b|\bhighest\s+consideration\b|\bsee\s+annex\b",
     re.I,
 )
-_NOUN_PLEDGES = re.compile(r"\b(?:voluntary\s+)?pledges\s+and\s+(?:commitments|achievements)\b|\bvoluntary\s+(?:pledges|commitments)\b", re.I)
+_NOUN_PLEDGES = re.compile(
+    r"\b(?:voluntary\s+)?pledges\s+and\s+(?:commitments|achievements)\b|\bvoluntary\s+(?:pledges|commitments)\b",
+    re.I,
+)
 _PLEDGE_STRONG = re.compile(
     r"\bpledg(?:e|es|ed|ing)\b"
     r"|\b(?:is|are|remains?|stays?|stands?|will\s+remain|continues\s+to\s+be)\s+(?:\w+\s+){0,2}?(?:committed|determined|dedicated|resolved|ready|prepared|willing|resolute)\s+(?:to|in)\b"
@@ -466,17 +511,21 @@ _CONTRIBUTION = re.compile(
 
 def _mentions_state(text: str, names: list[str], loose: bool = True) -> bool:
     """Whether the State is the one speaking or acting: its name, its Government, "we", or (loosely) "it"."""
-    pronouns = r"\b(?:Government|we|our|us|delegation)\b" + (r"|\b(?:it|its|country)\b" if loose else "")
+    pronouns = r"\b(?:Government|we|our|us|delegation)\b" + (
+        r"|\b(?:it|its|country)\b" if loose else ""
+    )
     if re.search(pronouns, text, re.I):
         return True
     return any(re.search(r"\b" + re.escape(n) + r"\b", text, re.I) for n in names)
 
 
-def classify(sentence: Sentence, doc: Document, names: list[str], themes: list[Theme]) -> list[Statement]:
+def classify(
+    sentence: Sentence, doc: Document, names: list[str], themes: list[Theme]
+) -> list[Statement]:
     """The pledge, contribution or claim a sentence makes (a sentence may hold a claim and a pledge)."""
     a0, b0 = doc.norm.from_source(sentence.begin), doc.norm.from_source(sentence.end)
     s = doc.norm.text[a0:b0]
-    if _FORMULAIC.search(s) or not re.search(r"[.!?;:]\W*$", s) and len(s) < 160:
+    if _FORMULAIC.search(s) or (not re.search(r"[.!?;:]\W*$", s) and len(s) < 160):
         return []  # formulae of diplomatic correspondence, and headings
     a0 = a0 + _heading_prefix(s)
     s = doc.norm.text[a0:b0]
@@ -501,11 +550,16 @@ def classify(sentence: Sentence, doc: Document, names: list[str], themes: list[T
         if first is not None and first < pledge.start():
             # "X is a party to ..., and is committed to ...": the claim and the pledge are apart.
             cut = None
-            for j in re.finditer(r"(?:,\s*|;\s*|\s)and\s+(?=(?:\w+\s+){0,2}?(?:is|are|remains|will|shall|pledges|commits|undertakes|intends)\b)|;\s+", s[:pledge.end()]):
+            for j in re.finditer(
+                r"(?:,\s*|;\s*|\s)and\s+(?=(?:\w+\s+){0,2}?(?:is|are|remains|will|shall|pledges|commits|undertakes|intends)\b)|;\s+",
+                s[: pledge.end()],
+            ):
                 if j.start() > first:
                     cut = j
             if cut is not None:
-                emit("claim" if claim and claim.start() == first else "contribution", 0, cut.start())
+                emit(
+                    "claim" if claim and claim.start() == first else "contribution", 0, cut.start()
+                )
                 emit("pledge", cut.end(), len(s))
                 _annotate(out, s, themes)
                 return out
@@ -555,7 +609,9 @@ _SCOPE_NATIONAL = re.compile(
     r"\bat\s+the\s+national\s+level\b|\bnationally\b|\bdomestically\b|\bat\s+home\b|\bin\s+(?:its|our)\s+(?:own\s+)?(?:country|territory)\b|\bnational\s+(?:legislation|law|action\s+plan|institutions?)\b",
     re.I,
 )
-_SCOPE_INTERNATIONAL = re.compile(r"\bat\s+the\s+international\s+level\b|\binternationally\b|\babroad\b", re.I)
+_SCOPE_INTERNATIONAL = re.compile(
+    r"\bat\s+the\s+international\s+level\b|\binternationally\b|\babroad\b", re.I
+)
 
 
 def explicit_scope(text: str) -> str | None:
@@ -577,7 +633,9 @@ def theme_of(text: str, themes: list[Theme]) -> Theme | None:
     return next((t for t in themes if any(p.search(text) for p in t.patterns)), None)
 
 
-_INTERNATIONAL_ARENA = re.compile(r"Human\s+Rights\s+Council|United\s+Nations|\binternational\b|Member\s+States", re.I)
+_INTERNATIONAL_ARENA = re.compile(
+    r"Human\s+Rights\s+Council|United\s+Nations|\binternational\b|Member\s+States", re.I
+)
 
 
 def _annotate(statements: list[Statement], sentence: str, themes: list[Theme]) -> None:
@@ -597,8 +655,14 @@ def _inherit_context(ex: Extraction, doc: Document, themes: list[Theme]) -> None
         para = max((p for b, p in para_of.items() if b <= st.begin), default=-1)
         opening = doc.paragraphs[para] if 0 <= para < len(doc.paragraphs) else None
         if opening is not None and para not in para_scope:
-            head = doc.norm.text[doc.norm.from_source(opening.begin) : doc.norm.from_source(opening.begin) + 40]
-            scope = explicit_scope(head) if re.match(r"\s*(?:At|On)\s+the\s+\w+\s+level", head) else None
+            head = doc.norm.text[
+                doc.norm.from_source(opening.begin) : doc.norm.from_source(opening.begin) + 40
+            ]
+            scope = (
+                explicit_scope(head)
+                if re.match(r"\s*(?:At|On)\s+the\s+\w+\s+level", head)
+                else None
+            )
             if scope:
                 para_scope[para] = scope
         if st.theme is None and para in last_theme:
@@ -623,7 +687,9 @@ _BODY_WORDS = [
     ("general-assembly", r"General\s+Assembly|Assembly"),
 ]
 _BODY_BEFORE = re.compile(
-    r"(?P<body>" + "|".join(f"(?P<b{i}>{rx})" for i, (_, rx) in enumerate(_BODY_WORDS)) + r")\s+resolutions?\s*$",
+    r"(?P<body>"
+    + "|".join(f"(?P<b{i}>{rx})" for i, (_, rx) in enumerate(_BODY_WORDS))
+    + r")\s+resolutions?\s*$",
     re.I,
 )
 _NUM = r"(?:S-\d{1,2}/\d{1,3}|\d{1,4}/\d{1,4}(?:\s?[A-Z](?![a-z]))?|\d{3,4}\s\(\d{4}\))"
@@ -650,15 +716,23 @@ def find_resolutions(sentence: Sentence, doc: Document, ref: Reference) -> list[
             role = name
             break
     adopted_year = None
-    if y := re.search(r"\b(?:In|in)\s+((?:19|20)\d\d)\b[^.]{0,80}?\badopted\b|\badopted\b[^.]{0,80}?\bin\s+((?:19|20)\d\d)\b", s):
+    if y := re.search(
+        r"\b(?:In|in)\s+((?:19|20)\d\d)\b[^.]{0,80}?\badopted\b|\badopted\b[^.]{0,80}?\bin\s+((?:19|20)\d\d)\b",
+        s,
+    ):
         adopted_year = int(y.group(1) or y.group(2))
     for m in RESOLUTION_RE.finditer(s):
         if m.group("sym"):
             items = [(m.group("sym"), m.start("sym"), m.end("sym"))]
         else:
-            items = [(n.group(0), m.start("list") + n.start(), m.start("list") + n.end()) for n in re.finditer(_NUM, m.group("list"))]
+            items = [
+                (n.group(0), m.start("list") + n.start(), m.start("list") + n.end())
+                for n in re.finditer(_NUM, m.group("list"))
+            ]
         for raw, a, b in items:
-            number, body, symbol = ref.resolve_resolution(raw.strip(), _body_context(s, m.start(), a), s)
+            number, body, symbol = ref.resolve_resolution(
+                raw.strip(), _body_context(s, m.start(), a), s
+            )
             if number is None:
                 continue
             begin, end = doc.norm.to_source(a0 + a, a0 + b)
@@ -667,7 +741,9 @@ def find_resolutions(sentence: Sentence, doc: Document, ref: Reference) -> list[
             if title:
                 mention.title = title[0]
                 mention.title_evidence = Evidence(*doc.norm.to_source(a0 + title[1], a0 + title[2]))
-            if (d := re.match(r"\s*of\s+(\d{1,2}\s+" + MONTH_RE_S + r"\s+\d{4})", s[b:])) is not None:
+            if (
+                d := re.match(r"\s*of\s+(\d{1,2}\s+" + MONTH_RE_S + r"\s+\d{4})", s[b:])
+            ) is not None:
                 mention.year = int(d.group(1)[-4:])
             elif adopted_year and body in ("general-assembly", "human-rights-council", None):
                 mention.year = adopted_year
@@ -679,7 +755,9 @@ def find_resolutions(sentence: Sentence, doc: Document, ref: Reference) -> list[
 
 def _body_context(s: str, list_start: int, at: int) -> str | None:
     """The adopting body named just before "resolution", or else the nearest one named earlier."""
-    m = _BODY_BEFORE.search(s[: list_start + len("resolution")].rstrip()[: list_start] + " resolution")
+    m = _BODY_BEFORE.search(
+        s[: list_start + len("resolution")].rstrip()[:list_start] + " resolution"
+    )
     prefix = s[:list_start]
     m = _BODY_BEFORE.search(prefix.rstrip() + " resolution") if prefix.strip() else None
     if m:
@@ -701,7 +779,9 @@ def _title_near(s: str, a: int, b: int) -> tuple[str, int, int] | None:
     if q:
         last = q[-1]
         between = before[last.end() :]
-        if re.fullmatch(r"\s*\(?\s*(?:see\s+)?(?:[A-Z][\w\s]{0,60})?resolutions?\s*", between, re.I):
+        if re.fullmatch(
+            r"\s*\(?\s*(?:see\s+)?(?:[A-Z][\w\s]{0,60})?resolutions?\s*", between, re.I
+        ):
             return last.group(1), last.start(1), last.end(1)
     after = re.match(r"\s*(?:\([^)]*\)\s*)?,?\s*(?:entitled|on|titled)\s+\"([^\"]{8,400})\"", s[b:])
     if after:
@@ -739,8 +819,14 @@ _MANDATE_END = re.compile(
     r",?\s*(?:the\s+|a\s+)?(?:Special\s+Rapporteur|Independent\s+Expert|Working\s+Group|Special\s+Representative)\b"
     r"|\s+as\s+well\s+as\b|,\s*due\b|\s+due\s+to\b|\s+in\s+(?:19|20)\d\d\b|,\s*(?:which|who|in|and)\b|\s+(?:has|have|had|was|were|will|is|are|to\s+visit|visited)\b|,\s*(?=[A-Z])",
 )
-_VISIT_DONE = re.compile(r"\b(?:has|have)\s+been\s+visited\b|\bvisited\b|\bpaid\s+(?:a\s+)?visits?\b|\b(?:undertook|carried\s+out|conducted|made)\s+(?:a\s+)?(?:country\s+)?visits?\b|\bvisit(?:s)?\s+(?:took\s+place|in\s+(?:19|20)\d\d)\b", re.I)
-_VISIT_PLANNED = re.compile(r"\bdue\s+to\s+(?:be\s+held|take\s+place|visit)\b|\bwill\s+(?:visit|be\s+held|take\s+place)\b|\bplanned\b|\bscheduled\b|\bforthcoming\b|\bupcoming\b|\bto\s+visit\b", re.I)
+_VISIT_DONE = re.compile(
+    r"\b(?:has|have)\s+been\s+visited\b|\bvisited\b|\bpaid\s+(?:a\s+)?visits?\b|\b(?:undertook|carried\s+out|conducted|made)\s+(?:a\s+)?(?:country\s+)?visits?\b|\bvisit(?:s)?\s+(?:took\s+place|in\s+(?:19|20)\d\d)\b",
+    re.I,
+)
+_VISIT_PLANNED = re.compile(
+    r"\bdue\s+to\s+(?:be\s+held|take\s+place|visit)\b|\bwill\s+(?:visit|be\s+held|take\s+place)\b|\bplanned\b|\bscheduled\b|\bforthcoming\b|\bupcoming\b|\bto\s+visit\b",
+    re.I,
+)
 
 
 def find_visits(sentence: Sentence, doc: Document, ref: Reference, names: list[str]) -> list[Visit]:
@@ -752,10 +838,20 @@ def find_visits(sentence: Sentence, doc: Document, ref: Reference, names: list[s
     done = _VISIT_DONE.search(s)
     if not planned and not done:
         return []
-    status = "planned" if planned and (not done or planned.start() < done.start() and "visited" not in s) else "completed"
+    status = (
+        "planned"
+        if planned and (not done or (planned.start() < done.start() and "visited" not in s))
+        else "completed"
+    )
     if planned and re.search(r"\binitiated\s+a\s+(?:country\s+)?visit\b", s, re.I):
         status = "planned"
-    initiated = bool(re.search(r"\b(?:initiated|invited|at\s+the\s+invitation\s+of|extended\s+an\s+invitation)\b", s, re.I)) and _mentions_state(s, names)
+    initiated = bool(
+        re.search(
+            r"\b(?:initiated|invited|at\s+the\s+invitation\s+of|extended\s+an\s+invitation)\b",
+            s,
+            re.I,
+        )
+    ) and _mentions_state(s, names)
     years = re.findall(r"\b(?:in|during)\s+((?:19|20)\d\d)\b", s)
     year = int(years[0]) if len(set(years)) == 1 else None
     out: list[Visit] = []
@@ -797,13 +893,27 @@ def find_events(sentence: Sentence, doc: Document) -> list[Event]:
         stop = re.search(r",\s*(?:in\s+(?:" + MONTH_RE_S + r")|in\s+(?:19|20)\d\d)|\.\s*$|;", tail)
         desc = tail[: stop.start()] if stop else tail
         desc = re.split(r",\s*(?:and|which|where|with)\b", desc)[0]
-        place_m = re.search(r"\b(?:held\s+)?(?:in|at)\s+(?P<place>(?:the\s+)?(?!" + MONTH_RE_S + r"\b)[A-Z][\w'-]*(?:\s+(?:of\s+)?[A-Z][\w'-]*)*)", s[m.start() :])
+        place_m = re.search(
+            r"\b(?:held\s+)?(?:in|at)\s+(?P<place>(?:the\s+)?(?!"
+            + MONTH_RE_S
+            + r"\b)[A-Z][\w'-]*(?:\s+(?:of\s+)?[A-Z][\w'-]*)*)",
+            s[m.start() :],
+        )
         place = place_m.group("place") if place_m else None
         if place and re.fullmatch(r"(?:the\s+)?(?:" + MONTH_RE_S + r")", place):
             place = None
-        label_tail = re.sub(r"\s+held\s+(?:in|at)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+(?:of\s+)?[A-Z][\w'-]*)*", "", desc)
-        np = re.sub(r"^(?:an?|the|two|three|four|five|six|several|\d+)\s+", "", m.group("np"), flags=re.I)
-        np = re.sub(r"(conference|seminar|workshop|forum|summit|symposium|meeting|round table)s\b", r"\1", np, flags=re.I)
+        label_tail = re.sub(
+            r"\s+held\s+(?:in|at)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+(?:of\s+)?[A-Z][\w'-]*)*", "", desc
+        )
+        np = re.sub(
+            r"^(?:an?|the|two|three|four|five|six|several|\d+)\s+", "", m.group("np"), flags=re.I
+        )
+        np = re.sub(
+            r"(conference|seminar|workshop|forum|summit|symposium|meeting|round table)s\b",
+            r"\1",
+            np,
+            flags=re.I,
+        )
         label = re.sub(r"\s+", " ", (np + label_tail).strip(" ,"))
         label = label[0].upper() + label[1:]
         dates: list[tuple[str, int, int]] = []
@@ -816,7 +926,11 @@ def find_events(sentence: Sentence, doc: Document) -> list[Event]:
         dates.sort(key=lambda d: d[1])
         count = _COUNT.get(m.group("np").split()[0].lower(), 1) if m.group("np").split() else 1
         after = [d for d in dates if d[1] > m.start()]
-        chosen = after[:count] if count > 1 and len(after) >= count else (dates[:1] if count == 1 else [])
+        chosen = (
+            after[:count]
+            if count > 1 and len(after) >= count
+            else (dates[:1] if count == 1 else [])
+        )
         begin, end = doc.norm.to_source(a0 + m.start("np"), a0 + m.end("np") + len(desc.rstrip()))
         if not chosen:
             out.append(Event(label, None, place, role, begin, end))

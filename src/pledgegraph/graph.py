@@ -8,7 +8,23 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 
 from .extract import Evidence, Extraction
-from .namespaces import DCTERMS, FOAF, OA, ORG, OWL, PG, PGT, PGV, PROV, RDF, RDFS, SCHEMA, TIME, XSD, slug
+from .namespaces import (
+    DCTERMS,
+    FOAF,
+    OA,
+    ORG,
+    OWL,
+    PG,
+    PGT,
+    PGV,
+    PROV,
+    RDF,
+    RDFS,
+    SCHEMA,
+    TIME,
+    XSD,
+    slug,
+)
 from .reference import Reference, resolution_slug
 
 Term = ox.NamedNode | ox.Literal
@@ -16,11 +32,13 @@ Term = ox.NamedNode | ox.Literal
 _TYPE = ox.NamedNode(RDF + "type")
 
 
-def N(iri: str) -> ox.NamedNode:  # noqa: N802 - reads like the namespace objects of rdflib
+def N(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
 
-def lit(value: str | int | bool, datatype: str | None = None, lang: str | None = None) -> ox.Literal:
+def lit(
+    value: str | int | bool, datatype: str | None = None, lang: str | None = None
+) -> ox.Literal:
     if isinstance(value, bool):
         return ox.Literal("true" if value else "false", datatype=N(XSD + "boolean"))
     if isinstance(value, int):
@@ -74,7 +92,9 @@ class LetterGraph:
 
     # ------------------------------------------------------------------------------------------
 
-    def evidence(self, subject: ox.NamedNode, ev: Evidence | None, supports: str | None = None) -> None:
+    def evidence(
+        self, subject: ox.NamedNode, ev: Evidence | None, supports: str | None = None
+    ) -> None:
         """Link a fact to the exact source text it was read from (Web Annotation selectors)."""
         if ev is None:
             return
@@ -130,7 +150,9 @@ class LetterGraph:
             self.evidence(letter, c.evidence.get("agenda_item"), PG + "agendaItem")
         label_kind = "Note verbale" if c.document_kind == "note verbale" else "Letter"
         state_label = ref.state_label(c.state_iso3 or "") or c.state_as_printed or c.state_iso3
-        title = f"{label_kind} of {state_label}" + (f" dated {c.letter_date}" if c.letter_date else "")
+        title = f"{label_kind} of {state_label}" + (
+            f" dated {c.letter_date}" if c.letter_date else ""
+        )
         self.add(letter, RDFS + "label", lit(title, lang="en"))
         self.add(letter, DCTERMS + "title", lit(title, lang="en"))
         if c.sender:
@@ -138,12 +160,23 @@ class LetterGraph:
             self.evidence(letter, c.evidence.get("sender"), PG + "senderRole")
             mission = self.id(f"mission/{c.state_iso3}")
             self.a(mission, ORG + "Organization", PG + "PermanentMission")
-            self.add(mission, RDFS + "label", lit(f"Permanent Mission of {state_label} to the United Nations", lang="en"))
+            self.add(
+                mission,
+                RDFS + "label",
+                lit(f"Permanent Mission of {state_label} to the United Nations", lang="en"),
+            )
             self.add(mission, ORG + "subOrganizationOf", state)
             if c.sender == "Permanent Representative":
                 post = self.id(f"post/permanent-representative/{c.state_iso3}")
                 self.a(post, ORG + "Post", PG + "PermanentRepresentative")
-                self.add(post, RDFS + "label", lit(f"Permanent Representative of {state_label} to the United Nations", lang="en"))
+                self.add(
+                    post,
+                    RDFS + "label",
+                    lit(
+                        f"Permanent Representative of {state_label} to the United Nations",
+                        lang="en",
+                    ),
+                )
                 self.add(post, ORG + "postIn", mission)
                 self.add(letter, DCTERMS + "creator", post)
             else:
@@ -161,7 +194,15 @@ class LetterGraph:
 
         # The candidature
         self.a(cand, PG + "Candidature")
-        self.add(cand, RDFS + "label", lit(f"Candidature of {state_label} to the Human Rights Council" + (f", {c.term_start}-{c.term_end}" if c.term_start else ""), lang="en"))
+        self.add(
+            cand,
+            RDFS + "label",
+            lit(
+                f"Candidature of {state_label} to the Human Rights Council"
+                + (f", {c.term_start}-{c.term_end}" if c.term_start else ""),
+                lang="en",
+            ),
+        )
         self.add(cand, PG + "candidate", state)
         self.evidence(cand, c.evidence.get("state"), PG + "candidate")
         self.add(cand, PG + "body", hrc)
@@ -203,7 +244,9 @@ class LetterGraph:
         # Resolutions
         for r in ex.resolutions:
             res = self.resolution(r.number, r.body, r.symbol)
-            mention = self.id(f"letter/{self.key}/resolution/{resolution_slug(r.symbol or r.number)}")
+            mention = self.id(
+                f"letter/{self.key}/resolution/{resolution_slug(r.symbol or r.number)}"
+            )
             self.a(mention, PG + "ResolutionMention")
             self.add(mention, PG + "resolution", res)
             self.add(mention, PG + "role", N(PGV + "role-" + r.role))
@@ -234,7 +277,9 @@ class LetterGraph:
             if v.year:
                 self.add(visit, PG + "visitYear", lit(str(v.year), XSD + "gYear"))
             self.add(visit, PG + "statedIn", letter)
-            self.add(visit, RDFS + "label", lit(f"Visit to {state_label}: {v.mandate_name}", lang="en"))
+            self.add(
+                visit, RDFS + "label", lit(f"Visit to {state_label}: {v.mandate_name}", lang="en")
+            )
             self.add(cand, PG + "reportsVisit", visit)
             self.evidence(visit, Evidence(v.begin, v.end), PG + "mandate")
 
@@ -280,7 +325,9 @@ class LetterGraph:
             self.add(res, SCHEMA + "legislationPassedBy", self.id("body/" + body))
         return res
 
-    def election(self, cand: ox.NamedNode, state: ox.NamedNode, c: object, term: ox.NamedNode | None) -> None:
+    def election(
+        self, cand: ox.NamedNode, state: ox.NamedNode, c: object, term: ox.NamedNode | None
+    ) -> None:
         """Link the candidature to its election, and the election's outcome for this State where known."""
         from .extract import Candidature
 
@@ -297,7 +344,11 @@ class LetterGraph:
         if election is None and c.election:
             election = self.id(f"election/{c.election[:4]}")
             self.a(election, PG + "Election")
-            self.add(election, RDFS + "label", lit(f"{c.election[:4]} election of members of the Human Rights Council", lang="en"))
+            self.add(
+                election,
+                RDFS + "label",
+                lit(f"{c.election[:4]} election of members of the Human Rights Council", lang="en"),
+            )
         if election is None:
             return
         self.add(cand, PG + "election", election)
@@ -305,7 +356,9 @@ class LetterGraph:
         def has(p: str) -> bool:
             return next(store.quads_for_pattern(election, N(PG + p), state, None), None) is not None
 
-        complete = next(store.quads_for_pattern(election, N(PG + "resultsComplete"), lit(True), None), None)
+        complete = next(
+            store.quads_for_pattern(election, N(PG + "resultsComplete"), lit(True), None), None
+        )
         outcome = None
         if has("withdrawnState"):
             outcome = "withdrawn"
@@ -318,11 +371,15 @@ class LetterGraph:
         self.add(cand, PG + "outcome", N(PGV + "outcome-" + outcome))
         self.add(cand, PG + "outcomeSource", election)
         if outcome == "elected":
-            elected_for = next(store.quads_for_pattern(election, N(PG + "electedFor"), None, None), None)
+            elected_for = next(
+                store.quads_for_pattern(election, N(PG + "electedFor"), None, None), None
+            )
             member_term = elected_for.object if elected_for else term
             if member_term is None or not isinstance(member_term, ox.NamedNode):
                 return
-            membership = self.id(f"membership/{c.state_iso3}-{member_term.value.rsplit('/', 1)[-1]}")
+            membership = self.id(
+                f"membership/{c.state_iso3}-{member_term.value.rsplit('/', 1)[-1]}"
+            )
             self.a(membership, ORG + "Membership")
             self.add(membership, ORG + "member", state)
             self.add(membership, ORG + "organization", self.id("body/human-rights-council"))

@@ -129,7 +129,9 @@ def with_values(text: str, bindings: Mapping[str, Term]) -> str:
     return text[: m.end()] + block + text[m.end() :]
 
 
-def run(store: QueryStore, name: str, params: Mapping[str, str] | None = None) -> tuple[list[str], list[Row]]:
+def run(
+    store: QueryStore, name: str, params: Mapping[str, str] | None = None
+) -> tuple[list[str], list[Row]]:
     query = get(name)
     bindings = bind_terms(query, params or {})
     return store.select(with_values(query.text, bindings))
@@ -138,7 +140,9 @@ def run(store: QueryStore, name: str, params: Mapping[str, str] | None = None) -
 # --------------------------------------------------------------------------------------------------
 # Output
 
-_NUMERIC = {XSD + t for t in ("integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger")}
+_NUMERIC = {
+    XSD + t for t in ("integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger")
+}
 
 
 def plain(term: Term | None) -> str | int | float | bool | None:
@@ -161,7 +165,9 @@ def plain(term: Term | None) -> str | int | float | bool | None:
 
 
 def to_json(names: Sequence[str], rows: Sequence[Row]) -> str:
-    return json.dumps([{n: plain(r.get(n)) for n in names} for r in rows], indent=2, ensure_ascii=False)
+    return json.dumps(
+        [{n: plain(r.get(n)) for n in names} for r in rows], indent=2, ensure_ascii=False
+    )
 
 
 def to_csv(names: Sequence[str], rows: Sequence[Row]) -> str:
@@ -169,7 +175,16 @@ def to_csv(names: Sequence[str], rows: Sequence[Row]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(names)
     for r in rows:
-        w.writerow(["" if (v := plain(r.get(n))) is None else str(v).lower() if isinstance(v, bool) else v for n in names])
+        w.writerow(
+            [
+                ""
+                if (v := plain(r.get(n))) is None
+                else str(v).lower()
+                if isinstance(v, bool)
+                else v
+                for n in names
+            ]
+        )
     return buf.getvalue()
 
 
@@ -185,7 +200,9 @@ def to_table(names: Sequence[str], rows: Sequence[Row], width: int | None = None
             text = str(v).lower() if isinstance(v, bool) else "" if v is None else str(v)
             cells.append(" ".join(text.split()))
         table.add_row(*cells)
-    console = Console(file=io.StringIO(), width=width or 200, color_system=None, force_terminal=False)
+    console = Console(
+        file=io.StringIO(), width=width or 200, color_system=None, force_terminal=False
+    )
     console.print(table)
     console.print(f"{len(rows)} rows")
     return console.file.getvalue()  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -74,13 +75,15 @@ class NormText:
 MONTHS = {
     m: i + 1
     for i, m in enumerate(
-        "january february march april may june july august september october november december".split()
+        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
     )
 }
 MONTH_RE = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 )
-DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTH_RE}),?\s+((?:19|20)\d\d)\b", re.I)
+DAY_MONTH_YEAR = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTH_RE}),?\s+((?:19|20)\d\d)\b", re.I
+)
 MONTH_DAY_YEAR = re.compile(rf"\b({MONTH_RE})\s+(\d{{1,2}}),\s*((?:19|20)\d\d)\b", re.I)
 MONTH_YEAR = re.compile(rf"\b({MONTH_RE})\s+((?:19|20)\d\d)\b", re.I)
 
@@ -111,7 +114,12 @@ def _iso(year: str, month: str, day: str) -> str | None:
 
 _LANG = r"(?:English|French|Spanish|Arabic|Chinese|Russian)"
 FURNITURE = [
-    re.compile(r"\bDistr\.?\s*:\s*(?:General|Limited|Restricted)(?:\s+\d{1,2}\s+" + MONTH_RE + r"\s+\d{4})?", re.I),
+    re.compile(
+        r"\bDistr\.?\s*:\s*(?:General|Limited|Restricted)(?:\s+\d{1,2}\s+"
+        + MONTH_RE
+        + r"\s+\d{4})?",
+        re.I,
+    ),
     re.compile(rf"(?:\b{_LANG}\s+)?\bOriginal\s*:\s*{_LANG}(?:\s*/\s*{_LANG})*", re.I),
     re.compile(rf"\[\s*Original\s*:\s*{_LANG}\s*\]", re.I),
     re.compile(r"\b\d{2}-\d{5}\s*\([A-Z]\)(?:\s+\d{6}){0,3}"),  # job number with print dates
@@ -123,9 +131,13 @@ FURNITURE = [
     re.compile(r"\bTotal Page\s*:\s*\d+", re.I),
     re.compile(r"\bFile Type\s*:\s*\w+\s*,\s*Size\s*:\s*[\d.,]+\s*[KMG]?b\b", re.I),
     re.compile(r"\bPowered By Docstoc\b|\bDocument Sample\b|\badvertisement\b", re.I),
-    re.compile(r"(?<![\w/])\d{1,2}\s*/\s*\d{1,2}(?=\s+\d{2}-\d{5})"),  # page "2/5" before a job number
+    re.compile(
+        r"(?<![\w/])\d{1,2}\s*/\s*\d{1,2}(?=\s+\d{2}-\d{5})"
+    ),  # page "2/5" before a job number
 ]
-SYMBOL_RE = re.compile(r"(?<![\w/])(A/(?:HRC/)?\d{2}/\d{1,4}(?:/(?:Rev|Corr|Add)\.\d+)*)(\*)?(?![\w/])")
+SYMBOL_RE = re.compile(
+    r"(?<![\w/])(A/(?:HRC/)?\d{2}/\d{1,4}(?:/(?:Rev|Corr|Add)\.\d+)*)(\*)?(?![\w/])"
+)
 
 
 @dataclass(frozen=True)
@@ -233,7 +245,9 @@ def pdf_text(data: bytes) -> str:
         raise ReadError(f"damaged PDF: {e}") from None
     text = "\n\n".join(p.rstrip() for p in pages)
     if not text.strip():
-        raise ReadError("PDF without a text layer (a scan?): run OCR on it first, then build the text")
+        raise ReadError(
+            "PDF without a text layer (a scan?): run OCR on it first, then build the text"
+        )
     return text + "\n"
 
 
@@ -253,7 +267,11 @@ def read_path(path: Path) -> Document:
 TITLE_RE = re.compile(
     r"(?P<annex>Annex(?:\s+[IVX]+)?\s+to\s+the\s+)?"
     r"(?P<kind>(?:Identical\s+)?letters?|note\s+verbale)\s+dated\s+(?P<date>"
-    + r"\d{1,2}(?:st|nd|rd|th)?\s+" + MONTH_RE + r",?\s+\d{4}|" + MONTH_RE + r"\s+\d{1,2},\s*\d{4})"
+    + r"\d{1,2}(?:st|nd|rd|th)?\s+"
+    + MONTH_RE
+    + r",?\s+\d{4}|"
+    + MONTH_RE
+    + r"\s+\d{1,2},\s*\d{4})"
     r"\s+from\s+the\s+(?P<sender>.{3,160}?)\s+addressed\s+to\s+the\s+(?P<addressee>"
     r"President\s+of\s+the\s+General\s+Assembly|Secretary-General(?:\s+of\s+the\s+United\s+Nations)?"
     r"|President\s+of\s+the\s+Human\s+Rights\s+Council)",
@@ -261,15 +279,22 @@ TITLE_RE = re.compile(
 )
 SIGNED_RE = re.compile(r"\(\s*Signed\s*\)|\bSigned\s*:", re.I)
 ANNEX_HEADINGS = [
-    re.compile(r"Annex(?:\s+[IVX]+)?\s+to\s+the\s+(?:letter|note\s+verbale|identical\s+letters)", re.I),
+    re.compile(
+        r"Annex(?:\s+[IVX]+)?\s+to\s+the\s+(?:letter|note\s+verbale|identical\s+letters)", re.I
+    ),
     re.compile(
         r"(?<!\ban\s)(?<!\bthe\s)(?<!\bwith\s)(?<!\bits\s)(?<!\bhis\s)(?<!herewith\s)(?<!attached\s)"
         r"(?<!enclosed\s)(?<!\ban\s\s)\bAide[-\s]?[Mm][ée]moire\b(?!\s+(?:on|containing|setting|with)\b)"
     ),
-    re.compile(r"(?:^|(?<=[.!?:]\s)|(?<=\n))\s*(?:Updated\s+)?Voluntary\s+pledges\s+and\s+commitments\b", re.M),
+    re.compile(
+        r"(?:^|(?<=[.!?:]\s)|(?<=\n))\s*(?:Updated\s+)?Voluntary\s+pledges\s+and\s+commitments\b",
+        re.M,
+    ),
 ]
 """Where an annex begins, most certain first: its heading, an aide-memoire, a pledges heading."""
-COMPLIMENTARY_CLOSE_RE = re.compile(r"avails\s+itself\s+of\s+this\s+opportunity.*?consideration\.?", re.I)
+COMPLIMENTARY_CLOSE_RE = re.compile(
+    r"avails\s+itself\s+of\s+this\s+opportunity.*?consideration\.?", re.I
+)
 
 
 def structure(text: str, name: str, media_type: str = "text/plain") -> Document:
@@ -303,7 +328,9 @@ def structure(text: str, name: str, media_type: str = "text/plain") -> Document:
     if annex_start is not None and signed is not None and signed.start() > annex_start:
         # A signature after the annex heading belongs to the annex's end, not the letter's.
         signed = None
-    body_end = min(x for x in (signed.start() if signed else None, annex_start, end) if x is not None)
+    body_end = min(
+        x for x in (signed.start() if signed else None, annex_start, end) if x is not None
+    )
 
     def put(region: str, a: int, b: int) -> None:
         if b > a:
@@ -323,8 +350,12 @@ def structure(text: str, name: str, media_type: str = "text/plain") -> Document:
     return doc
 
 
-_PARA_BREAK = re.compile(r"\n[ \t\f\v\r]*\n|(?<=[.:;!?\"”'’)])[ \t]*\r?\n(?=[ \t]+\S)|\r?\n(?=[ \t]*\d{1,2}\.(?:\s|$))")
-_NUMBER_MARK = re.compile(r"^\s*(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s+|^\s*\([a-z0-9]{1,3}\)\s+|^\s*[•·▪\-–]\s+")
+_PARA_BREAK = re.compile(
+    r"\n[ \t\f\v\r]*\n|(?<=[.:;!?\"”'’)])[ \t]*\r?\n(?=[ \t]+\S)|\r?\n(?=[ \t]*\d{1,2}\.(?:\s|$))"
+)
+_NUMBER_MARK = re.compile(
+    r"^\s*(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s+|^\s*\([a-z0-9]{1,3}\)\s+|^\s*[•·▪\-–]\s+"
+)
 _ABBREV = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|No|Nos|St|Art|Arts|para|paras|vol|p|pp|e\.g|i\.e|etc|cf|H\.E|U\.N|U\.S|Inc|Co|Rev|Corr|Add|Sect|Ch|Fig|approx|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])$"
 )
@@ -339,7 +370,7 @@ def _paragraphs_and_sentences(doc: Document) -> None:
         starts = [span.begin]
         starts += [m.end() for m in _PARA_BREAK.finditer(text, span.begin, span.end)]
         starts.append(span.end)
-        for a, b in zip(starts, starts[1:], strict=False):
+        for a, b in itertools.pairwise(starts):
             a, b = _trim(text, a, b)
             if b <= a:
                 continue

@@ -63,7 +63,9 @@ class Reference:
             self.store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=base)
         self.vocab = ox.Store()
         for name in ("themes.ttl", "vocabulary.ttl"):
-            self.vocab.bulk_load(path=str(resources.ontology_file(name)), format=ox.RdfFormat.TURTLE)
+            self.vocab.bulk_load(
+                path=str(resources.ontology_file(name)), format=ox.RdfFormat.TURTLE
+            )
 
     def iri(self, path: str) -> ox.NamedNode:
         return ox.NamedNode(self.base + path)
@@ -131,9 +133,13 @@ class Reference:
             concept = q.subject
             patterns = tuple(
                 re.compile(p.object.value, re.I)
-                for p in self.vocab.quads_for_pattern(concept, ox.NamedNode(PG + "matchPattern"), None, None)
+                for p in self.vocab.quads_for_pattern(
+                    concept, ox.NamedNode(PG + "matchPattern"), None, None
+                )
             )
-            scope = next(self.vocab.quads_for_pattern(concept, ox.NamedNode(PG + "defaultScope"), None, None))
+            scope = next(
+                self.vocab.quads_for_pattern(concept, ox.NamedNode(PG + "defaultScope"), None, None)
+            )
             out.append(
                 Theme(
                     key=concept.value.removeprefix(PGT),
@@ -196,7 +202,11 @@ class Reference:
         """The reference key of a mandate named in a letter (its title, maybe abridged)."""
         probe = _mandate_key(name)
         for label, key in self._mandates:
-            if probe == label or probe.startswith(label) or (len(probe) > 25 and label.startswith(probe)):
+            if (
+                probe == label
+                or probe.startswith(label)
+                or (len(probe) > 25 and label.startswith(probe))
+            ):
                 return key
         return None
 
@@ -206,7 +216,11 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 def _mandate_key(name: str) -> str:
     t = fold(name)
-    t = re.sub(r"\b(?:the|promotion and protection of|promotion and protection of the right to|right to)\b", " ", t)
+    t = re.sub(
+        r"\b(?:the|promotion and protection of|promotion and protection of the right to|right to)\b",
+        " ",
+        t,
+    )
     t = re.sub(r"[^a-z ]", " ", t)
     return re.sub(r"\s+", " ", t).strip()
 

@@ -17,7 +17,9 @@ class StoreError(Exception):
 
 
 class QueryStore(Protocol):
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> tuple[list[str], list[Row]]: ...
+    def select(
+        self, query: str, bindings: Mapping[str, Term] | None = None
+    ) -> tuple[list[str], list[Row]]: ...
 
     def ask(self, query: str) -> bool: ...
 
@@ -36,7 +38,9 @@ class EmbeddedStore:
     def open(cls, data_dir: Path) -> EmbeddedStore:
         path = Path(data_dir) / "store"
         if not path.is_dir():
-            raise StoreError(f"{data_dir}: no built store here (run `pledgegraph build --out {data_dir}` first)")
+            raise StoreError(
+                f"{data_dir}: no built store here (run `pledgegraph build --out {data_dir}` first)"
+            )
         try:
             return cls(ox.Store.read_only(str(path)))
         except OSError as e:
@@ -45,11 +49,15 @@ class EmbeddedStore:
     def _query(self, query: str, bindings: Mapping[str, Term] | None = None):  # type: ignore[no-untyped-def]
         subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
         try:
-            return self.store.query(query, use_default_graph_as_union=True, substitutions=subs or None)
+            return self.store.query(
+                query, use_default_graph_as_union=True, substitutions=subs or None
+            )
         except SyntaxError as e:
             raise StoreError(f"query syntax: {e}") from None
 
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> tuple[list[str], list[Row]]:
+    def select(
+        self, query: str, bindings: Mapping[str, Term] | None = None
+    ) -> tuple[list[str], list[Row]]:
         result = self._query(query, bindings)
         if not isinstance(result, ox.QuerySolutions):
             raise StoreError("not a SELECT query")

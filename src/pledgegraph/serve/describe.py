@@ -1,0 +1,324 @@
+"""Linked data: which IRIs the server answers for, the triples of a resource's document, and their labels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+
+from ..namespaces import DCTERMS, DEFAULT_BASE, FOAF, PG, PREFIXES, RDF, RDFS, SCHEMA, SKOS
+from .conneg import SUFFIXES
+
+if TYPE_CHECKING:
+    from .backend import Backend
+
+# Path roots of dereferenceable IRIs under the base; the vocabulary namespaces keep the default base
+THING_ROOTS = ("id", "theme", "vocab", "ontology", "graph")
+VOCAB_ROOTS = ("theme", "vocab", "ontology")
+MAX_INCOMING = 2000
+LABEL_PROPERTIES = (SKOS + "prefLabel", RDFS + "label", DCTERMS + "title", SCHEMA + "name", FOAF + "name", RDF + "value")
+
+Q_OUT = "SELECT ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+Q_IN = f"SELECT ?x ?p ?g WHERE {{ GRAPH ?g {{ ?x ?p ?s }} }} LIMIT {MAX_INCOMING}"
+Q_EXISTS = (
+    "SELECT ?k WHERE { { ?s ?p ?o BIND(1 AS ?k) } UNION { ?x ?y ?s BIND(2 AS ?k) } "
+    "UNION { GRAPH ?s { ?a ?b ?c } BIND(3 AS ?k) } } LIMIT 1"
+)
+Q_GRAPH = "SELECT ?x ?p ?o WHERE {{ GRAPH ?s {{ ?x ?p ?o }} }} LIMIT {limit}"
+Q_ONTOLOGY = (
+    "SELECT ?x ?p ?o WHERE { ?x ?p ?o "
+    f'FILTER(STRSTARTS(STR(?x), "{PG}")) }}'
+)
+Q_LABELS = (
+    "SELECT ?x ?lp ?l WHERE {{ VALUES ?x {{ {values} }} VALUES ?lp {{ {props} }} ?x ?lp ?l }}"
+)
+
+
+@dataclass(frozen=True)
+class Bases:
+    """The data's base (in the store) and the served base (in URLs); IRIs are rewritten between the two."""
+
+    data: str
+    served: str
+
+    @property
+    def prefix(self) -> str:
+        """The path the served base starts with, e.g. `/` or `/pledgegraph/`."""
+        path = urlsplit(self.served).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    def to_served(self, iri: str) -> str:
+        if self.data != self.served and iri.startswith(self.data):
+            return self.served + iri[len(self.data) :]
+        return iri
+
+    def to_data(self, iri: str) -> str:
+        if self.data != self.served and iri.startswith(self.served):
+            return self.data + iri[len(self.served) :]
+        return iri
+
+    def relative(self, iri: str) -> str | None:
+        """The path of a dereferenceable IRI relative to the base, or None when it is not ours."""
+        for base, roots in ((self.data, THING_ROOTS), (DEFAULT_BASE, VOCAB_ROOTS)):
+            if iri.startswith(base):
+                rest = iri[len(base) :]
+                root = rest.split("/", 1)[0].split("#", 1)[0]
+                if root in roots:
+                    return rest
+        return None
+
+    def candidates(self, rel: str) -> list[str]:
+        """The IRIs a document path may stand for (with and without a trailing slash)."""
+        out = []
+        for r in (rel, rel + "/"):
+            out.append(self.data + r)
+            if self.data != DEFAULT_BASE and r.split("/", 1)[0] in VOCAB_ROOTS:
+                out.append(DEFAULT_BASE + r)
+        return out
+
+    def page(self, iri: str, ext: str = "html") -> str | None:
+        """The path of the document about `iri` (with a suffix), or None for IRIs not under the base."""
+        rel = self.relative(iri)
+        if rel is None:
+            return None
+        rel, _, fragment = rel.partition("#")
+        rel = rel.rstrip("/")
+        if not rel:
+            return None
+        return f"{self.prefix}doc/{rel}.{ext}" + (f"#{fragment}" if fragment else "")
+
+    def href(self, iri: str) -> str | None:
+        """Where a link to `iri` should point in a page: its local document, or the IRI when it is on the web."""
+        page = self.page(iri)
+        if page:
+            return page
+        return iri if iri.startswith(("http://", "https://")) else None
+
+
+# --------------------------------------------------------------------------------------------------
+# Lookups
+
+
+def exists(backend: Backend, iri: str) -> bool:
+    try:
+        node = ox.NamedNode(iri)
+    except ValueError:
+        return False
+    _, rows = backend.select(Q_EXISTS, {"s": node})
+    return bool(rows)
+
+
+def resolve(backend: Backend, bases: Bases, rel: str) -> str | None:
+    """The IRI (in the data) a path relative to the base names, if the data knows it."""
+    if not rel or rel.split("/", 1)[0] not in THING_ROOTS:
+        return None
+    for iri in bases.candidates(rel.rstrip("/")):
+        if exists(backend, iri):
+            return iri
+    return None
+
+
+def split_suffix(rel: str) -> tuple[str, str | None]:
+    """`doc/state/BLR.ttl` -> (`doc/state/BLR`, `text/turtle`); no known suffix -> (rel, None)."""
+    head, dot, ext = rel.rpartition(".")
+    if dot and "/" not in ext and ext in SUFFIXES:
+        return head, SUFFIXES[ext]
+    return rel, None
+
+
+# --------------------------------------------------------------------------------------------------
+# RDF documents
+
+
+def document_triples(backend: Backend, bases: Bases, iri: str) -> list[ox.Triple]:
+    """The triples of the document about `iri`: its own, those pointing at it, and a graph's or ontology's content."""
+    node = ox.NamedNode(iri)
+    triples: set[ox.Triple] = set()
+    _, rows = backend.select(Q_OUT, {"s": node})
+    triples.update(ox.Triple(node, r["p"], r["o"]) for r in rows)
+    _, rows = backend.select(Q_IN, {"s": node})
+    triples.update(ox.Triple(r["x"], r["p"], node) for r in rows)
+    if "/graph/" in iri or iri.endswith("/graph"):
+        _, rows = backend.select(Q_GRAPH.format(limit=backend.max_rows), {"s": node})
+        triples.update(ox.Triple(r["x"], r["p"], r["o"]) for r in rows)
+    if iri == PG.rstrip("#"):
+        _, rows = backend.select(Q_ONTOLOGY)
+        triples.update(ox.Triple(r["x"], r["p"], r["o"]) for r in rows)
+    return sort_triples(rewrite(bases, triples))
+
+
+def sort_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    return sorted(set(triples), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+
+
+def _rewrite_term(bases: Bases, term: Any) -> Any:
+    if isinstance(term, ox.NamedNode):
+        served = bases.to_served(term.value)
+        return term if served == term.value else ox.NamedNode(served)
+    return term
+
+
+def rewrite(bases: Bases, triples: Iterable[ox.Triple]) -> Iterable[ox.Triple]:
+    """Triples with the data's IRIs moved onto the served base (so they dereference where served)."""
+    if bases.data == bases.served:
+        return triples
+    return [
+        ox.Triple(_rewrite_term(bases, t.subject), _rewrite_term(bases, t.predicate), _rewrite_term(bases, t.object))
+        for t in triples
+    ]
+
+
+_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+def serialize(triples: Sequence[ox.Triple], media: str) -> bytes:
+    fmt = _FORMATS[media]
+    if fmt == ox.RdfFormat.N_TRIPLES:
+        return ox.serialize(triples, format=fmt)
+    return ox.serialize(triples, format=fmt, prefixes=PREFIXES)
+
+
+# --------------------------------------------------------------------------------------------------
+# Labels and descriptions for pages
+
+
+def local_name(iri: str) -> str:
+    tail = iri.rstrip("/#")
+    for sep in ("#", "/"):
+        if sep in tail:
+            tail = tail.rsplit(sep, 1)[1]
+    return tail or iri
+
+
+def fetch_labels(backend: Backend, iris: Iterable[str]) -> dict[str, str]:
+    """The best label of each IRI: prefLabel, then label, title, name; English or untagged first."""
+    wanted = sorted({i for i in iris if i})
+    found: dict[str, tuple[tuple[int, int], str]] = {}
+    props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
+    for start in range(0, len(wanted), 200):
+        values = " ".join(str(ox.NamedNode(i)) for i in wanted[start : start + 200])
+        _, rows = backend.select(Q_LABELS.format(values=values, props=props))
+        for r in rows:
+            label = r["l"]
+            if not isinstance(label, ox.Literal):
+                continue
+            lang = label.language or ""
+            rank = (LABEL_PROPERTIES.index(r["lp"].value), 0 if lang in ("en", "") else 1)
+            key = r["x"].value
+            if key not in found or rank < found[key][0]:
+                found[key] = (rank, label.value)
+    out = {}
+    for key, (rank, text) in found.items():
+        text = " ".join(text.split())
+        if rank[0] == len(LABEL_PROPERTIES) - 1 and len(text) > 90:  # statement text as a label
+            text = text[:88].rstrip() + "…"
+        out[key] = text
+    return out
+
+
+@dataclass
+class Node:
+    """A term as a page shows it."""
+
+    term: Any
+    label: str
+    href: str | None = None
+    iri: str | None = None  # the served IRI of a named node
+    literal: bool = False
+    note: str = ""  # language or datatype of a literal
+
+
+@dataclass
+class Arc:
+    predicate: Node
+    nodes: list[Node] = field(default_factory=list)
+    more: int = 0
+
+
+@dataclass
+class Description:
+    iri: str
+    served: str
+    label: str
+    types: list[Node]
+    outgoing: list[Arc]
+    incoming: list[Arc]
+    graphs: list[Node]
+    labels: dict[str, str]
+    out_rows: list[dict[str, Any]]
+
+
+def node(bases: Bases, labels: dict[str, str], term: Any) -> Node:
+    if isinstance(term, ox.NamedNode):
+        iri = term.value
+        return Node(term, labels.get(iri) or local_name(iri), bases.href(iri), bases.to_served(iri))
+    if isinstance(term, ox.Literal):
+        note = term.language or ""
+        if not note and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            note = local_name(term.datatype.value)
+        return Node(term, term.value, literal=True, note=note)
+    if isinstance(term, ox.BlankNode):
+        return Node(term, "_:" + term.value)
+    return Node(term, str(term))
+
+
+def describe(backend: Backend, bases: Bases, iri: str, per_predicate: int = 40) -> Description:
+    """A resource with its outgoing and incoming links, everything labelled."""
+    subject = ox.NamedNode(iri)
+    _, out_rows = backend.select(Q_OUT, {"s": subject})
+    _, in_rows = backend.select(Q_IN, {"s": subject})
+    out: dict[str, list[Any]] = {}
+    graphs: set[str] = set()
+    for r in out_rows:
+        graphs.add(r["g"].value)
+        values = out.setdefault(r["p"].value, [])
+        if r["o"] not in values:
+            values.append(r["o"])
+    inc: dict[str, list[Any]] = {}
+    for r in in_rows:
+        graphs.add(r["g"].value)
+        subjects = inc.setdefault(r["p"].value, [])
+        if r["x"] not in subjects:
+            subjects.append(r["x"])
+    need = {iri, *out, *inc, *graphs}
+    for values in out.values():
+        need.update(v.value for v in values if isinstance(v, ox.NamedNode))
+    for subjects in inc.values():
+        need.update(s.value for s in subjects[:per_predicate] if isinstance(s, ox.NamedNode))
+    labels = fetch_labels(backend, need)
+    types = [node(bases, labels, t) for t in out.pop(RDF + "type", [])]
+
+    def order(p: str) -> tuple[int, str]:
+        return (0 if p in LABEL_PROPERTIES else 1, labels.get(p) or local_name(p))
+
+    outgoing = [
+        Arc(node(bases, labels, ox.NamedNode(p)), sorted((node(bases, labels, v) for v in vs), key=_node_key))
+        for p, vs in sorted(out.items(), key=lambda kv: order(kv[0]))
+    ]
+    incoming = []
+    for p, subjects in sorted(inc.items(), key=lambda kv: order(kv[0])):
+        shown = sorted((node(bases, labels, s) for s in subjects[:per_predicate]), key=_node_key)
+        incoming.append(Arc(node(bases, labels, ox.NamedNode(p)), shown, max(0, len(subjects) - per_predicate)))
+    return Description(
+        iri=iri,
+        served=bases.to_served(iri),
+        label=labels.get(iri) or local_name(iri),
+        types=types,
+        outgoing=outgoing,
+        incoming=incoming,
+        graphs=[node(bases, labels, ox.NamedNode(g)) for g in sorted(graphs)],
+        labels=labels,
+        out_rows=out_rows,
+    )
+
+
+def _node_key(n: Node) -> tuple[str, str]:
+    return (n.label.lower(), str(n.term))
