@@ -497,6 +497,11 @@ _PLEDGE_STRONG = re.compile(
     r"|\bwill\s+be\s+given\b|\bwill\s+be\s+(?:paid|accorded|devoted)\b",
     re.I,
 )
+_PLEDGE_ITEM = re.compile(
+    r"^(?:To\s+)?(?:Continue|Cooperate|Support|Promote|Strengthen|Ensure|Submit|Work|Contribute|Engage|Maintain|Pursue|Consider|Ratify|Accede|Implement|Participate|Uphold|Advocate|Fight|Combat|Protect|Foster|Encourage|Extend|Provide|Play|Further|Enhance|Step\s+up|Keep|Remain|Respond|Take|Make|Develop|Adopt|Improve|Facilitate|Seek|Advance|Raise|Increase|Reinforce|Defend|Champion|Prioritize|Prioritise|Mainstream|Host|Invite|Follow\s+up|Report)\b(?!\s+(?:of|by|for)\b)",
+    re.I,
+)
+"""A list item of commitments written as a bare verb ("Continue to cooperate ...", "To submit ...")."""
 _PLEDGE_FUTURE = re.compile(r"\b(?:will|shall)\s+(?!be\s+held\b)(?!have\s+been\b)\w+", re.I)
 _CLAIM = re.compile(
     r"\b(?:is|are)\s+(?:(?:a|already\s+a|now\s+a)\s+)?(?:State\s+)?part(?:y|ies)\s+to\b|\bis\s+a\s+member\s+of\b|\bhas\s+(?:ratified|acceded\s+to|signed)\b|\bhas\s+(?:extended\s+)?a\s+standing\s+invitation\b",
@@ -527,6 +532,8 @@ def classify(
     s = doc.norm.text[a0:b0]
     if _FORMULAIC.search(s) or (not re.search(r"[.!?;:]\W*$", s) and len(s) < 160):
         return []  # formulae of diplomatic correspondence, and headings
+    if s.rstrip().endswith(":") and len(s) < 160:
+        return []  # "X commits to:" introduces the list of pledges that follows
     a0 = a0 + _heading_prefix(s)
     s = doc.norm.text[a0:b0]
     probe = _NOUN_PLEDGES.sub(" ", s)
@@ -535,6 +542,8 @@ def classify(
         future = _PLEDGE_FUTURE.search(probe)
         if future and _mentions_state(probe, names):
             pledge = future
+    if pledge is None and sentence.region == "annex":
+        pledge = _PLEDGE_ITEM.match(probe)
     out: list[Statement] = []
 
     def emit(kind: str, a: int, b: int) -> None:

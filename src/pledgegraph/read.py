@@ -354,7 +354,8 @@ _PARA_BREAK = re.compile(
     r"\n[ \t\f\v\r]*\n|(?<=[.:;!?\"”'’)])[ \t]*\r?\n(?=[ \t]+\S)|\r?\n(?=[ \t]*\d{1,2}\.(?:\s|$))"
 )
 _NUMBER_MARK = re.compile(
-    r"^\s*(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s+|^\s*\([a-z0-9]{1,3}\)\s+|^\s*[•·▪\-–]\s+"
+    # No "^": match(text, pos) anchors at pos, and "^" would only match at the text's very start.
+    r"\s*(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s+|\s*\([a-z0-9]{1,3}\)\s+|\s*[•·▪\-–]\s+"
 )
 _ABBREV = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|No|Nos|St|Art|Arts|para|paras|vol|p|pp|e\.g|i\.e|etc|cf|H\.E|U\.N|U\.S|Inc|Co|Rev|Corr|Add|Sect|Ch|Fig|approx|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z])$"

@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, astuple, dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 
 import pyoxigraph as ox
@@ -36,7 +36,9 @@ class Finding:
         return self.sort_key() < other.sort_key()
 
     def sort_key(self) -> tuple[str, ...]:
-        return tuple("" if v is None else v for v in astuple(self))
+        # Field by field rather than dataclasses.astuple, which deep-copies and dominated sorting.
+        fields = (self.severity, self.shape, self.focus, self.path, self.value, self.message, self.source_text, self.source)
+        return tuple("" if v is None else v for v in fields)
 
     def key(self) -> str:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
@@ -639,7 +641,7 @@ def validate_compiled(letters: Sequence[tuple[str, bytes]], checks: Sequence[Che
     for i, (label, nt) in enumerate(letters):
         graph = f"urn:pledgegraph:validate:{i}"
         labels[graph] = label
-        store.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+        store.load(nt, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
     return run_checks(store, labels, checks)
 
 

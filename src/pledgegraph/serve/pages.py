@@ -1,0 +1,391 @@
+"""HTML pages for people: landing page, resource pages, candidature pages with the letter's text, query pages."""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from .. import __version__
+from ..namespaces import PG, RDF
+from ..queries import NamedQuery, catalogue
+from .describe import Description, Node, describe, fetch_labels, local_name, node
+
+if TYPE_CHECKING:
+    from .app import Context
+
+PREFIX_BLOCK = """PREFIX pg: <https://w3id.org/pledgegraph/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+"""
+
+EXAMPLE_QUERY = (
+    PREFIX_BLOCK
+    + """
+# The candidate States and how many pledges each letter makes
+SELECT ?state ?candidature (COUNT(?pledge) AS ?pledges)
+WHERE {
+  ?candidature a pg:Candidature ; pg:candidate/skos:prefLabel ?state .
+  OPTIONAL { ?candidature pg:pledge ?pledge }
+  FILTER (LANG(?state) = "en")
+}
+GROUP BY ?state ?candidature
+ORDER BY DESC(?pledges)
+LIMIT 50
+"""
+)
+
+Q_CANDIDATURES = (
+    PREFIX_BLOCK
+    + """SELECT ?c ?state (SAMPLE(?sl) AS ?state_label) (SAMPLE(?d) AS ?date) (SAMPLE(?tl) AS ?term)
+       (SAMPLE(?ol) AS ?outcome) (SAMPLE(?kl) AS ?kind) (COUNT(DISTINCT ?pledge) AS ?pledges)
+WHERE {
+  ?c a pg:Candidature ; pg:candidate ?state ; pg:announcedIn ?letter .
+  OPTIONAL { ?state skos:prefLabel ?sl FILTER (LANG(?sl) = "en" || LANG(?sl) = "") }
+  OPTIONAL { ?letter dcterms:date ?d }
+  OPTIONAL { ?c pg:proposedTerm/rdfs:label ?tl }
+  OPTIONAL { ?c pg:outcome/skos:prefLabel ?ol }
+  OPTIONAL { ?letter dcterms:type/skos:prefLabel ?kl }
+  OPTIONAL { ?c pg:pledge ?pledge }
+}
+GROUP BY ?c ?state
+ORDER BY ?date ?c
+"""
+)
+Q_LETTER = (
+    PREFIX_BLOCK
+    + "SELECT ?letter ?file WHERE { ?s pg:announcedIn ?letter . OPTIONAL { ?letter dcterms:source/pg:fileName ?file } }"
+)
+Q_PLEDGES = (
+    PREFIX_BLOCK
+    + """SELECT ?pledge ?ordinal ?text ?theme ?start ?end WHERE {
+  ?s pg:pledge ?pledge . ?pledge rdf:value ?text .
+  OPTIONAL { ?pledge pg:ordinal ?ordinal }
+  OPTIONAL { ?pledge pg:theme ?theme }
+  OPTIONAL { ?pledge pg:evidence/oa:hasSelector ?sel .
+             ?sel a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end }
+} ORDER BY ?ordinal ?pledge"""
+)
+Q_EVIDENCE = (
+    PREFIX_BLOCK
+    + """SELECT DISTINCT ?start ?end ?file WHERE {
+  ?s pg:evidence? ?span . ?span oa:hasSelector ?sel ; oa:hasSource/pg:fileName ?file .
+  ?sel a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+} ORDER BY ?start LIMIT 12"""
+)
+Q_COUNTS = (
+    PREFIX_BLOCK
+    + """SELECT (COUNT(DISTINCT ?p) AS ?pledges) (COUNT(DISTINCT ?c) AS ?candidatures) (COUNT(DISTINCT ?st) AS ?states)
+WHERE { ?c a pg:Candidature ; pg:candidate ?st . OPTIONAL { ?c pg:pledge ?p } }"""
+)
+Q_TERMS = (
+    PREFIX_BLOCK
+    + f"""SELECT ?t ?type ?label ?comment WHERE {{
+  ?t a ?type FILTER (STRSTARTS(STR(?t), "{PG}"))
+  OPTIONAL {{ ?t rdfs:label ?label }} OPTIONAL {{ ?t rdfs:comment ?comment }}
+}} ORDER BY ?type ?t"""
+)
+
+_env: Environment | None = None
+
+
+def env() -> Environment:
+    global _env
+    if _env is None:
+        _env = Environment(
+            loader=PackageLoader("pledgegraph.serve", "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    return _env
+
+
+def render(ctx: Context, template: str, **values: Any) -> str:
+    return env().get_template(template).render(ctx=ctx, prefix=ctx.bases.prefix, version=__version__, **values)
+
+
+def _int(term: Any) -> int | None:
+    try:
+        return int(term.value) if term is not None else None
+    except (ValueError, AttributeError):
+        return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Landing page
+
+
+def landing(ctx: Context) -> str:
+    dataset = ctx.bases.data + "id/dataset"
+    info = describe(ctx.backend, ctx.bases, dataset)
+    facts = {arc.predicate.term.value: arc.nodes for arc in info.outgoing}
+    _, rows = ctx.backend.select(Q_CANDIDATURES)
+    candidatures = [
+        {
+            "href": ctx.bases.href(r["c"].value),
+            "state": r["state_label"].value if r.get("state_label") else local_name(r["state"].value),
+            "state_href": ctx.bases.href(r["state"].value),
+            "date": r["date"].value if r.get("date") else "",
+            "term": r["term"].value if r.get("term") else "",
+            "outcome": r["outcome"].value if r.get("outcome") else "",
+            "kind": r["kind"].value if r.get("kind") else "",
+            "pledges": _int(r.get("pledges")) or 0,
+        }
+        for r in rows
+    ]
+    _, counts = ctx.backend.select(Q_COUNTS)
+    stats = {k: _int(v) for k, v in (counts[0] if counts else {}).items()}
+    stats["triples"] = ctx.manifest.get("triples")
+    themes = _themes(ctx)
+    return render(
+        ctx,
+        "landing.html",
+        title=info.label,
+        info=info,
+        facts=facts,
+        candidatures=candidatures,
+        stats=stats,
+        queries=sorted(catalogue().values(), key=lambda q: q.title),
+        themes=themes,
+        dumps=ctx.dumps(),
+    )
+
+
+def _themes(ctx: Context) -> list[dict[str, Any]]:
+    query = PREFIX_BLOCK + """SELECT ?theme (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?p) AS ?n) WHERE {
+  ?p a pg:Pledge ; pg:theme ?theme . OPTIONAL { ?theme skos:prefLabel ?l }
+} GROUP BY ?theme ORDER BY DESC(?n) ?label"""
+    _, rows = ctx.backend.select(query)
+    return [
+        {"label": r["label"].value if r.get("label") else local_name(r["theme"].value),
+         "href": ctx.bases.href(r["theme"].value), "n": _int(r["n"]) or 0}
+        for r in rows
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Resource pages
+
+
+@dataclass
+class Segment:
+    text: str
+    pledge: dict[str, Any] | None = None
+
+
+@dataclass
+class Excerpt:
+    before: str
+    marked: str
+    after: str
+    start: int
+    end: int
+    file: str
+
+
+@dataclass
+class Diagram:
+    width: int
+    height: int
+    cx: float
+    cy: float
+    center: str
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def diagram(desc: Description, limit: int = 12) -> Diagram:
+    """The resource in the middle, linked resources around it: server-side SVG, no script."""
+    neighbours: list[tuple[Node, Node, bool]] = []
+    seen: set[str] = set()
+    for arc in desc.outgoing:
+        for n in arc.nodes:
+            if not n.literal and n.iri and n.iri not in seen and len(neighbours) < limit * 2 // 3:
+                seen.add(n.iri)
+                neighbours.append((arc.predicate, n, True))
+    for arc in desc.incoming:
+        for n in arc.nodes:
+            if n.iri and n.iri not in seen and len(neighbours) < limit:
+                seen.add(n.iri)
+                neighbours.append((arc.predicate, n, False))
+    width, height = 760, 380 if neighbours else 120
+    cx, cy = width / 2, height / 2
+    d = Diagram(width, height, cx, cy, _short(desc.label, 34))
+    count = len(neighbours)
+    for i, (pred, n, outward) in enumerate(neighbours):
+        angle = -math.pi / 2 + 2 * math.pi * i / max(count, 1)
+        x, y = cx + 285 * math.cos(angle), cy + 140 * math.sin(angle)
+        d.nodes.append(
+            {
+                "x": round(x, 1),
+                "y": round(y, 1),
+                "label": _short(n.label, 26),
+                "title": n.label,
+                "href": n.href,
+                "predicate": _short(pred.label, 22),
+                "mx": round((cx + x) / 2, 1),
+                "my": round((cy + y) / 2 - 4, 1),
+                "outward": outward,
+                # the edge ends short of the boxes so the arrow head stays visible
+                "x1": round(cx + (x - cx) * 0.18, 1) if outward else round(x + (cx - x) * 0.12, 1),
+                "y1": round(cy + (y - cy) * 0.18, 1) if outward else round(y + (cy - y) * 0.12, 1),
+                "x2": round(x + (cx - x) * 0.12, 1) if outward else round(cx + (x - cx) * 0.18, 1),
+                "y2": round(y + (cy - y) * 0.12, 1) if outward else round(cy + (y - cy) * 0.18, 1),
+            }
+        )
+    return d
+
+
+def _short(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def excerpts(ctx: Context, iri: str) -> list[Excerpt]:
+    """The places in the letter's text a resource was read from, with some text around them."""
+    _, rows = ctx.backend.select(Q_EVIDENCE, {"s": ox.NamedNode(iri)})
+    out = []
+    for r in rows:
+        start, end, file = _int(r["start"]), _int(r["end"]), r["file"].value
+        text = ctx.source_text(file)
+        if text is None or start is None or end is None or not 0 <= start <= end <= len(text):
+            continue
+        lo = max(0, start - 240)
+        hi = min(len(text), end + 240)
+        lo = text.rfind("\n", 0, start - 120) + 1 if start > 120 and text.rfind("\n", lo, start) >= 0 else lo
+        out.append(Excerpt(("…" if lo > 0 else "") + text[lo:start], text[start:end],
+                           text[end:hi] + ("…" if hi < len(text) else ""), start, end, file))
+    return out
+
+
+def candidature(ctx: Context, iri: str) -> dict[str, Any]:
+    """The letter's facts, its pledges grouped by theme and the letter's text with each pledge marked."""
+    subject = {"s": ox.NamedNode(iri)}
+    _, letters = ctx.backend.select(Q_LETTER, subject)
+    letter = letters[0]["letter"].value if letters else None
+    file = letters[0]["file"].value if letters and letters[0].get("file") else None
+    letter_desc = describe(ctx.backend, ctx.bases, letter) if letter else None
+    _, rows = ctx.backend.select(Q_PLEDGES, subject)
+    pledges: OrderedDict[str, dict[str, Any]] = OrderedDict()
+    for r in rows:
+        p = pledges.setdefault(
+            r["pledge"].value,
+            {"iri": r["pledge"].value, "ordinal": _int(r.get("ordinal")), "text": r["text"].value,
+             "themes": [], "start": None, "end": None},
+        )
+        if r.get("theme") is not None and r["theme"].value not in p["themes"]:
+            p["themes"].append(r["theme"].value)
+        if p["start"] is None and r.get("start") is not None:
+            p["start"], p["end"] = _int(r["start"]), _int(r["end"])
+    labels = fetch_labels(ctx.backend, {t for p in pledges.values() for t in p["themes"]})
+    palette: dict[str, int] = {}
+    groups: OrderedDict[str, dict[str, Any]] = OrderedDict()
+    for p in pledges.values():
+        p["href"] = ctx.bases.href(p["iri"])
+        p["anchor"] = "pledge-" + local_name(p["iri"])
+        first = p["themes"][0] if p["themes"] else ""
+        p["colour"] = palette.setdefault(first, len(palette) % 8)
+        p["theme_labels"] = [labels.get(t, local_name(t)) for t in p["themes"]]
+        for theme in p["themes"] or [""]:
+            g = groups.setdefault(
+                theme,
+                {"label": labels.get(theme, local_name(theme)) if theme else "No theme",
+                 "href": ctx.bases.href(theme) if theme else None, "pledges": [],
+                 "colour": palette.get(theme, 0)},
+            )
+            g["pledges"].append(p)
+    text = ctx.source_text(file) if file else None
+    segments: list[Segment] = []
+    if text is not None:
+        pos = 0
+        for p in sorted((p for p in pledges.values() if p["start"] is not None), key=lambda p: p["start"]):
+            start, end = p["start"], p["end"]
+            if start < pos or end > len(text):  # overlapping or out of range: listed, not marked
+                continue
+            segments.append(Segment(text[pos:start]))
+            segments.append(Segment(text[start:end], p))
+            pos = end
+        segments.append(Segment(text[pos:]))
+    return {
+        "letter": letter_desc,
+        "file": file,
+        "pledges": list(pledges.values()),
+        "groups": sorted(groups.values(), key=lambda g: (-len(g["pledges"]), g["label"])),
+        "segments": segments,
+        "has_text": text is not None,
+    }
+
+
+def resource(ctx: Context, iri: str) -> str:
+    desc = describe(ctx.backend, ctx.bases, iri)
+    types = {t.term.value for t in desc.types}
+    extra: dict[str, Any] = {}
+    template = "resource.html"
+    if PG + "Candidature" in types:
+        template = "candidature.html"
+        extra = candidature(ctx, iri)
+    else:
+        extra["excerpts"] = excerpts(ctx, iri)
+    if iri == PG.rstrip("#"):
+        _, rows = ctx.backend.select(Q_TERMS)
+        terms: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        for r in rows:
+            t = terms.setdefault(r["t"].value, {"name": local_name(r["t"].value), "types": [], "label": "",
+                                                "comment": ""})
+            kind = local_name(r["type"].value)
+            if kind not in t["types"]:
+                t["types"].append(kind)
+            if r.get("label") is not None:
+                t["label"] = r["label"].value
+            if r.get("comment") is not None:
+                t["comment"] = r["comment"].value
+        extra["terms"] = list(terms.values())
+    formats = [(ext, ctx.bases.page(iri, ext)) for ext in ("ttl", "jsonld", "nt", "rdf")]
+    return render(
+        ctx, template, title=desc.label, desc=desc, diagram=diagram(desc), formats=formats,
+        is_type=lambda t: t in types, **extra,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Named queries and result tables
+
+
+def json_row(ctx: Context, names: list[str], binding: dict[str, Any]) -> list[Node | None]:
+    """One row of SPARQL JSON results as page nodes (IRIs linked to their pages)."""
+    out: list[Node | None] = []
+    for name in names:
+        b = binding.get(name)
+        if b is None:
+            out.append(None)
+        elif b.get("type") == "uri":
+            out.append(node(ctx.bases, {}, ox.NamedNode(b["value"])))
+            out[-1].label = ctx.bases.to_served(b["value"])  # type: ignore[union-attr]
+        else:
+            note = b.get("xml:lang") or (local_name(b["datatype"]) if b.get("datatype") else "")
+            out.append(Node(None, str(b.get("value", "")), literal=True, note=note))
+    return out
+
+
+def term_row(ctx: Context, names: list[str], row: dict[str, Any], labels: dict[str, str]) -> list[Node | None]:
+    return [None if row.get(n) is None else node(ctx.bases, labels, row[n]) for n in names]
+
+
+def query_page(ctx: Context, query: NamedQuery, names: list[str], rows: list[dict[str, Any]],
+               params: dict[str, str], error: str | None = None) -> str:
+    iris = {v.value for r in rows for v in r.values() if isinstance(v, ox.NamedNode)}
+    labels = fetch_labels(ctx.backend, iris) if iris and len(iris) < 2000 else {}
+    return render(
+        ctx, "query.html", title=query.title, query=query, names=names,
+        rows=[term_row(ctx, names, r, labels) for r in rows], params=params, error=error,
+    )
+
+
+_ = RDF
