@@ -22,12 +22,15 @@ FORMATS = {
 def serialize_quads(quads: list[ox.Quad], fmt: str) -> bytes:
     rdf_format, keeps_graphs = FORMATS[fmt]
     if keeps_graphs:
-        return ox.serialize(sorted_quads(quads), format=rdf_format, prefixes=PREFIXES)
-    triples = sorted(
-        {ox.Triple(q.subject, q.predicate, q.object) for q in quads},
-        key=lambda t: (str(t.subject), str(t.predicate), str(t.object)),
-    )
-    return ox.serialize(triples, format=rdf_format, prefixes=PREFIXES)
+        data = ox.serialize(sorted_quads(quads), format=rdf_format, prefixes=PREFIXES)
+    else:
+        triples = sorted(
+            {ox.Triple(q.subject, q.predicate, q.object) for q in quads},
+            key=lambda t: (str(t.subject), str(t.predicate), str(t.object)),
+        )
+        data = ox.serialize(triples, format=rdf_format, prefixes=PREFIXES)
+    assert data is not None  # no output file given: serialize returns the bytes
+    return data
 
 
 def export(data_dir: Path, fmt: str) -> bytes:

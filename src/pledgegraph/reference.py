@@ -17,8 +17,11 @@ if False:  # pragma: no cover - typing only, avoids an import cycle
     from .extract import Theme
 
 
-def _lit(term: ox.Literal | ox.NamedNode | ox.BlankNode | ox.Triple | None) -> str | None:
-    return term.value if isinstance(term, ox.Literal) else None
+def _value(term: ox.Literal | ox.NamedNode | ox.BlankNode | ox.Triple) -> str:
+    """The lexical value of a term (reference data holds no quoted triples)."""
+    if isinstance(term, ox.Triple):
+        raise TypeError("unexpected quoted triple in reference data")
+    return term.value
 
 
 def fold(text: str) -> str:
@@ -80,11 +83,11 @@ class Reference:
         names: dict[str, list[str]] = {}
         iso_p = ox.NamedNode(PG + "iso3")
         for q in self.store.quads_for_pattern(None, iso_p, None, None):
-            iso = q.object.value
+            iso = _value(q.object)
             labels = []
             for p in (SKOS + "prefLabel", RDFS + "label", SKOS + "altLabel"):
                 for n in self.store.quads_for_pattern(q.subject, ox.NamedNode(p), None, None):
-                    labels.append(n.object.value)
+                    labels.append(_value(n.object))
             names[iso] = list(dict.fromkeys(labels))
         return names
 
@@ -132,7 +135,7 @@ class Reference:
         for q in self.vocab.quads_for_pattern(None, ox.NamedNode(PG + "matchPriority"), None, None):
             concept = q.subject
             patterns = tuple(
-                re.compile(p.object.value, re.I)
+                re.compile(_value(p.object), re.I)
                 for p in self.vocab.quads_for_pattern(
                     concept, ox.NamedNode(PG + "matchPattern"), None, None
                 )
@@ -142,10 +145,10 @@ class Reference:
             )
             out.append(
                 Theme(
-                    key=concept.value.removeprefix(PGT),
+                    key=_value(concept).removeprefix(PGT),
                     patterns=patterns,
-                    scope=scope.object.value.removeprefix(PGV + "scope-"),
-                    priority=int(q.object.value),
+                    scope=_value(scope.object).removeprefix(PGV + "scope-"),
+                    priority=int(_value(q.object)),
                 )
             )
         return sorted(out, key=lambda t: t.priority)
@@ -153,7 +156,7 @@ class Reference:
     def theme_keys(self) -> set[str]:
         keys = set()
         for q in self.vocab.quads_for_pattern(None, ox.NamedNode(SKOS + "inScheme"), None, None):
-            keys.add(q.subject.value.removeprefix(PGT))
+            keys.add(_value(q.subject).removeprefix(PGT))
         return keys
 
     # ---------------------------------------------------------------------------------- resolutions
@@ -163,11 +166,11 @@ class Reference:
     ) -> tuple[str | None, str | None, str | None]:
         """(number as printed, adopting body key, full UN symbol) of a resolution reference."""
         raw = re.sub(r"\s+", " ", raw.strip())
-        for rx, body in _SYMBOL_BODY:
+        for rx, known in _SYMBOL_BODY:
             if m := rx.match(raw):
-                return m.group(1), body, raw
+                return m.group(1), known, raw
         number = raw
-        body = body_hint
+        body: str | None = body_hint
         if body is not None and not SYMBOL_FORMS[body][1].match(number):
             body = None
         if body is None:
@@ -192,10 +195,10 @@ class Reference:
         out = []
         mandate_class = ox.NamedNode(PG + "SpecialProcedureMandate")
         for q in self.store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), mandate_class, None):
-            key = q.subject.value.rsplit("/", 1)[-1]
+            key = _value(q.subject).rsplit("/", 1)[-1]
             for p in (SKOS + "prefLabel", SKOS + "altLabel"):
                 for n in self.store.quads_for_pattern(q.subject, ox.NamedNode(p), None, None):
-                    out.append((_mandate_key(n.object.value), key))
+                    out.append((_mandate_key(_value(n.object)), key))
         return sorted(out, key=lambda x: -len(x[0]))
 
     def find_mandate(self, name: str) -> str | None:

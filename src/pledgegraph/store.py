@@ -28,6 +28,12 @@ class QueryStore(Protocol):
     def close(self) -> None: ...
 
 
+def _term(value: object) -> Term | None:
+    if value is None or isinstance(value, ox.NamedNode | ox.Literal | ox.BlankNode):
+        return value
+    raise StoreError("quoted triples are not supported in results")
+
+
 class EmbeddedStore:
     """A build's pyoxigraph store; the default graph is the union of all named graphs."""
 
@@ -46,8 +52,12 @@ class EmbeddedStore:
         except OSError as e:
             raise StoreError(f"{path}: cannot open the store: {e}") from None
 
-    def _query(self, query: str, bindings: Mapping[str, Term] | None = None):  # type: ignore[no-untyped-def]
-        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+    def _query(
+        self, query: str, bindings: Mapping[str, Term] | None = None
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): v for k, v in (bindings or {}).items()
+        }
         try:
             return self.store.query(
                 query, use_default_graph_as_union=True, substitutions=subs or None
@@ -62,14 +72,14 @@ class EmbeddedStore:
         if not isinstance(result, ox.QuerySolutions):
             raise StoreError("not a SELECT query")
         names = [v.value for v in result.variables]
-        rows = [{n: sol[n] for n in names} for sol in result]
-        return names, rows  # type: ignore[return-value]
+        rows: list[Row] = [{n: _term(sol[n]) for n in names} for sol in result]
+        return names, rows
 
     def ask(self, query: str) -> bool:
         return bool(self._query(query))
 
     def construct(self, query: str) -> list[ox.Triple]:
-        return list(self._query(query))
+        return [t for t in self._query(query) if isinstance(t, ox.Triple)]  # type: ignore[union-attr]
 
     def quads(self) -> list[ox.Quad]:
         return list(self.store.quads_for_pattern(None, None, None, None))

@@ -636,12 +636,16 @@ def _store_source_text(store: ox.Store, g: ox.NamedNode, focus: object, path: st
 def validate_compiled(letters: Sequence[tuple[str, bytes]], checks: Sequence[Check] | None = None) -> list[Finding]:
     """Validate each (label, N-Triples data) in its own named graph of one in-memory store, with compiled shapes."""
     checks = compiled_shapes() if checks is None else checks
-    store = ox.Store()
     labels: dict[str, str] = {}
+    chunks = []
     for i, (label, nt) in enumerate(letters):
         graph = f"urn:pledgegraph:validate:{i}"
         labels[graph] = label
-        store.load(nt, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+        # N-Triples lines become N-Quads lines by naming the graph before the final dot: one bulk
+        # load of everything is several times faster than one load call per letter.
+        chunks.append(nt.replace(b" .\n", f" <{graph}> .\n".encode()))
+    store = ox.Store()
+    store.bulk_load(b"".join(chunks), format=ox.RdfFormat.N_QUADS)
     return run_checks(store, labels, checks)
 
 

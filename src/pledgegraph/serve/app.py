@@ -1,0 +1,386 @@
+"""The web application: routes for linked data, pages, dumps and /sparql, built by a factory from a store."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pyoxigraph as ox
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..namespaces import DEFAULT_BASE
+from . import conneg, describe, pages, sparql
+from .backend import Backend, BackendError, backend_for
+
+log = logging.getLogger("pledgegraph.serve")
+
+MAX_PATH = 2048
+STATIC = Path(__file__).resolve().parent / "static"
+DUMPS = {
+    "graph.ttl": ("text/turtle", None),
+    "dataset.trig": ("application/trig", "trig"),
+    "dataset.nt": ("application/n-triples", "nt"),
+    "dataset.nq": ("application/n-quads", None),
+}
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+HTML_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+
+
+@dataclass
+class Context:
+    """What every page and answer needs: the store, the two bases and the build folder."""
+
+    backend: Backend
+    bases: describe.Bases
+    data_dir: Path | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+    static: bool = False  # rendering files for a static site (no /sparql there)
+    _graphs: list[str] | None = None
+    _dumps: dict[str, bytes] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def graphs(self) -> list[str]:
+        if self._graphs is None:
+            _, rows = self.backend.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
+            self._graphs = [r["g"].value for r in rows]
+        return self._graphs
+
+    @lru_cache(maxsize=256)  # noqa: B019 - one context per app, kept for the app's life
+    def source_text(self, name: str) -> str | None:
+        """A letter's text as the build read it (only names of files in the build's sources/ folder)."""
+        if self.data_dir is None or not name or Path(name).name != name or name.startswith("."):
+            return None
+        path = self.data_dir / "sources" / name
+        if not path.is_file():
+            return None
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read()
+
+    def dumps(self) -> list[dict[str, str]]:
+        if self.data_dir is None or not (self.data_dir / "dataset.nq").is_file():
+            return []
+        return [{"name": name, "media": media, "href": f"{self.bases.prefix}dumps/{name}"}
+                for name, (media, _) in DUMPS.items()]
+
+    def dump(self, name: str) -> bytes | Path | None:
+        """A dump file of the build: copied as is, or generated once from dataset.nq."""
+        if name not in DUMPS or self.data_dir is None:
+            return None
+        _, fmt = DUMPS[name]
+        source = self.data_dir / ("graph.ttl" if name == "graph.ttl" else "dataset.nq")
+        if not source.is_file():
+            return None
+        if fmt is None:
+            return source
+        with self._lock:
+            if name not in self._dumps:
+                from ..build import load_dataset
+                from ..export import serialize_quads
+
+                self._dumps[name] = serialize_quads(load_dataset(self.data_dir), fmt)
+            return self._dumps[name]
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+class PathGuard:
+    """404 for paths that try to leave the data: dot segments, encoded slashes, NUL, very long paths."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw: bytes = scope.get("raw_path") or scope["path"].encode()
+            lower = raw.lower()
+            segments = unquote(raw.decode("latin-1")).split("/")
+            if (
+                len(raw) > MAX_PATH
+                or b"%2f" in lower
+                or b"%5c" in lower
+                or b"%00" in lower
+                or b"\\" in raw
+                or any(s in (".", "..") for s in segments)
+            ):
+                response = PlainTextResponse("not found\n", status_code=404)
+                await response(scope, receive, send)
+                return
+
+            async def send_with_headers(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    message.setdefault("headers", [])
+                    message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+                await send(message)
+
+            await self.app(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send)
+
+
+def _wants_html(request: Request) -> bool:
+    return conneg.negotiate(request.headers.get("accept"), conneg.DOCUMENT_OFFERS) == "text/html"
+
+
+def _html(content: str, status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
+    return HTMLResponse(content, status_code=status, headers={"Content-Security-Policy": HTML_CSP, **(headers or {})})
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    ctx: Context | None = getattr(request.app.state, "ctx", None)
+    if ctx is not None and _wants_html(request) and not request.url.path.endswith("/sparql"):
+        try:
+            return _html(pages.render(ctx, "error.html", title=f"{status}", status=status, message=message), status)
+        except Exception:  # an error page must never fail into a traceback
+            log.exception("error page failed")
+    headers = sparql.CORS if request.url.path.endswith("/sparql") else None
+    return PlainTextResponse(message.rstrip() + "\n", status_code=status, headers=headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 500)
+    messages = {404: "not found: nothing is published at this address", 405: "method not allowed"}
+    message = messages.get(status) or str(getattr(exc, "detail", "")) or "error"
+    response = _error_page(request, status, message)
+    if status == 405:
+        response.headers["Allow"] = "GET, HEAD"
+    return response
+
+
+async def _backend_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BackendError)
+    return _error_page(request, exc.status, exc.message)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.error("internal error on %s: %s: %s", request.url.path, type(exc).__name__, exc)
+    return PlainTextResponse("internal server error (the details are in the server's log)\n", status_code=500)
+
+
+# --------------------------------------------------------------------------------------------------
+# Routes
+
+
+def landing(request: Request) -> Response:
+    ctx: Context = request.app.state.ctx
+    return _html(pages.landing(ctx))
+
+
+def _rel(request: Request) -> str:
+    """The request's path relative to the served base, undecoded (IRIs are matched as written)."""
+    raw = (request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
+    prefix = request.app.state.ctx.bases.prefix
+    if not raw.startswith(prefix):
+        raise HTTPException(404)
+    return raw[len(prefix) :]
+
+
+def thing(request: Request) -> Response:
+    """A thing's IRI: 303 See Other to the document about it (W3C Cool URIs, 303 with a /doc/ twin)."""
+    ctx: Context = request.app.state.ctx
+    rel, media = describe.split_suffix(_rel(request))
+    iri = describe.resolve(ctx.backend, ctx.bases, rel)
+    if iri is None:
+        raise HTTPException(404)
+    rel = rel.rstrip("/")
+    target = f"{ctx.bases.prefix}doc/{rel}" + (f".{conneg.EXTENSIONS[media]}" if media else "")
+    return RedirectResponse(target, status_code=303, headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"})
+
+
+def document(request: Request) -> Response:
+    """The document about a thing, by suffix or by content negotiation."""
+    ctx: Context = request.app.state.ctx
+    rel = _rel(request)
+    if not rel.startswith("doc/"):
+        raise HTTPException(404)
+    rel, media = describe.split_suffix(rel[len("doc/") :])
+    iri = describe.resolve(ctx.backend, ctx.bases, rel)
+    if iri is None:
+        raise HTTPException(404)
+    headers = {"Access-Control-Allow-Origin": "*"}
+    if media is None:
+        media = conneg.negotiate(request.headers.get("accept"), conneg.DOCUMENT_OFFERS)
+        headers["Vary"] = "Accept"
+        if media is None:
+            return PlainTextResponse(
+                f"not acceptable: this document is offered as {conneg.offered(conneg.DOCUMENT_OFFERS)}\n",
+                status_code=406, headers=headers,
+            )
+        headers["Content-Location"] = f"{ctx.bases.prefix}doc/{rel.rstrip('/')}.{conneg.EXTENSIONS[media]}"
+    return render_document(ctx, iri, media, headers)
+
+
+def render_document(ctx: Context, iri: str, media: str, headers: dict[str, str] | None = None) -> Response:
+    headers = dict(headers or {})
+    alternates = ", ".join(
+        f'<{ctx.bases.page(iri, ext)}>; rel="alternate"; type="{m}"' for ext, m in conneg.SUFFIXES.items() if m != media
+    )
+    headers["Link"] = alternates
+    if media == "text/html":
+        return _html(pages.resource(ctx, iri), headers=headers)
+    body = describe.serialize(describe.document_triples(ctx.backend, ctx.bases, iri), media)
+    return Response(body, media_type=media, headers=headers)
+
+
+def void(request: Request) -> Response:
+    """VoID and DCAT description of the dataset (the build's graph/dataset)."""
+    ctx: Context = request.app.state.ctx
+    media = conneg.negotiate(request.headers.get("accept"), conneg.DOCUMENT_OFFERS)
+    if media is None:
+        return PlainTextResponse(f"offered as {conneg.offered(conneg.DOCUMENT_OFFERS)}\n", status_code=406)
+    if media == "text/html":
+        return render_document(ctx, ctx.bases.data + "id/dataset", media, {"Vary": "Accept"})
+    body = describe.serialize(void_triples(ctx), media)
+    return Response(body, media_type=media, headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"})
+
+
+def void_triples(ctx: Context) -> list[ox.Triple]:
+    graph = ox.NamedNode(ctx.bases.data + "graph/dataset")
+    _, rows = ctx.backend.select(describe.Q_GRAPH.format(limit=ctx.backend.max_rows), {"s": graph})
+    triples = [ox.Triple(r["x"], r["p"], r["o"]) for r in rows]
+    return describe.sort_triples(describe.rewrite(ctx.bases, triples))
+
+
+def dump(request: Request) -> Response:
+    ctx: Context = request.app.state.ctx
+    name = request.path_params["name"]
+    data = ctx.dump(name)
+    if data is None:
+        raise HTTPException(404)
+    media = DUMPS[name][0]
+    headers = {"Access-Control-Allow-Origin": "*"}
+    if isinstance(data, Path):
+        return FileResponse(data, media_type=media, headers=headers)
+    return Response(data, media_type=media, headers=headers)
+
+
+def named_query(request: Request) -> Response:
+    from ..queries import QueryError, bind_terms, get, with_values
+
+    ctx: Context = request.app.state.ctx
+    name = request.path_params["name"].removesuffix(".html")
+    try:
+        query = get(name)
+    except QueryError:
+        raise HTTPException(404) from None
+    params = {k: v for k, v in request.query_params.items() if v}
+    try:
+        bindings = bind_terms(query, params)
+    except QueryError as e:
+        return _html(pages.query_page(ctx, query, [], [], params, str(e)), 400)
+    names, rows = ctx.backend.select(with_values(query.text, bindings))
+    return _html(pages.query_page(ctx, query, names, rows, params))
+
+
+def not_found(request: Request) -> Response:
+    raise HTTPException(404)
+
+
+# --------------------------------------------------------------------------------------------------
+# The factory
+
+
+def _read_manifest(data_dir: Path | None) -> dict[str, Any]:
+    if data_dir is None:
+        return {}
+    try:
+        return dict(json.loads((data_dir / "manifest.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
+
+
+def make_context(
+    store: Any,
+    *,
+    base: str | None = None,
+    data_dir: Path | None = None,
+    query_timeout: float = 10.0,
+    max_rows: int = 10_000,
+    data_base: str | None = None,
+    workers: int | None = None,
+) -> Context:
+    data_dir = Path(data_dir) if data_dir is not None else None
+    manifest = _read_manifest(data_dir)
+    data = data_base or manifest.get("base") or DEFAULT_BASE
+    served = base or data
+    if not served.endswith("/"):
+        served += "/"
+    backend = backend_for(store, data_dir=data_dir, timeout=query_timeout, max_rows=max_rows, workers=workers)
+    return Context(backend, describe.Bases(data, served), data_dir, manifest)
+
+
+def create_app(
+    store: Any,
+    *,
+    base: str | None = None,
+    data_dir: Path | None = None,
+    query_timeout: float = 10.0,
+    max_rows: int = 10_000,
+    data_base: str | None = None,
+    workers: int | None = None,
+) -> Starlette:
+    """The app over `store` (a build's EmbeddedStore, a RemoteStore, a pyoxigraph Store or a Backend).
+
+    `base` is where the app is served (default: the data's own base); IRIs of the data are rewritten
+    onto it in documents and pages, so they dereference where served.
+    """
+    ctx = make_context(store, base=base, data_dir=data_dir, query_timeout=query_timeout, max_rows=max_rows,
+                       data_base=data_base, workers=workers)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        start = getattr(ctx.backend, "start", None)
+        if start is not None:
+            await run_in_threadpool(start)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(ctx.backend.close)
+
+    routes = [
+        Route("/", landing),
+        Route("/index.html", landing),
+        Route("/sparql", sparql.endpoint, methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]),
+        Route("/.well-known/void", void),
+        Route("/dumps/{name}", dump),
+        Route("/queries/{name}", named_query),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Route("/doc/{rest:path}", document),
+        *(Route(f"/{root}/{{rest:path}}", thing) for root in describe.THING_ROOTS),
+        Route("/ontology", thing),
+        Route("/{rest:path}", not_found),
+    ]
+    prefix = ctx.bases.prefix.rstrip("/")
+    if prefix:
+        routes = [Mount(prefix, routes=routes)]
+    app = Starlette(
+        debug=False,
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            HTTPException: _http_error,
+            BackendError: _backend_error,
+            Exception: _server_error,
+        },
+    )
+    app.state.ctx = ctx
+    app.add_middleware(PathGuard)
+    return app
