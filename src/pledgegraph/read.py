@@ -32,6 +32,18 @@ _CHAR_MAP = {
 }
 
 
+_OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
+_OCR_NUMBER = re.compile(r"(?<![A-Za-z])(?=[\dOoIl|]*\d[\dOoIl|]*\d)[\dOoIl|]*[OoIl|][\dOoIl|]*(?![A-Za-z])")
+
+
+def _mend_ocr_digits(chars: list[str]) -> None:
+    """Scans read 0 as O and 1 as l inside numbers ("2O1O", "6l/180"): mend tokens with two digits or more."""
+    text = "".join(chars)
+    for m in _OCR_NUMBER.finditer(text):
+        for i in range(m.start(), m.end()):
+            chars[i] = chars[i].translate(_OCR_DIGITS)
+
+
 class NormText:
     """A normalised copy of a text, with the original offset of every character."""
 
@@ -53,6 +65,7 @@ class NormText:
             for r in rep:
                 chars.append(r)
                 origin.append(i)
+        _mend_ocr_digits(chars)
         self.text = "".join(chars)
         self.origin = origin
         self.source = text
