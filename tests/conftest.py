@@ -15,6 +15,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED = ROOT / "data" / "sources" / "belarus-2007-04-09.txt"
 DEV = FIXTURES / "letters-dev"
 SYNTHETIC = FIXTURES / "letters-synthetic"
+REAL = FIXTURES / "letters-real"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,9 +43,9 @@ def seed_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def all_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seed, the dev letters and the synthetic letters in one batch."""
+    """The seed, the dev letters, more real letters and the synthetic letters in one batch."""
     out = tmp_path_factory.mktemp("all") / "build"
-    assert run_cli("build", SEED, DEV, SYNTHETIC, "--out", out, "--quiet") == 0
+    assert run_cli("build", SEED, DEV, REAL, SYNTHETIC, "--out", out, "--quiet") == 0
     return out
 
 

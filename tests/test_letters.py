@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEV, SYNTHETIC, gold_index, query_json, query_rows
+from conftest import DEV, REAL, SYNTHETIC, gold_index, query_json, query_rows
 
 FIELDS = {
     "iso3": "state_iso3",
@@ -22,7 +22,7 @@ FIELDS = {
     "agenda_item": "agenda_item",
     "signatory": "signatory",
 }
-CASES = [(folder, e) for folder in (DEV, SYNTHETIC) for e in gold_index(folder)]
+CASES = [(folder, e) for folder in (DEV, REAL, SYNTHETIC) for e in gold_index(folder)]
 
 
 @pytest.fixture(scope="module")

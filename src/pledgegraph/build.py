@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from . import __version__, resources
+from .cache import Cache, default_folder, environment_key, source_key
 from .extract import Extraction, NotACandidature, extract
 from .graph import letter_key, letter_quads, lit
-from .namespaces import DCAT, DCTERMS, PG, PREFIXES, PROV, RDF, RDFS, VOID, XSD
+from .namespaces import DCAT, DCTERMS, PG, PREFIXES, PROV, RDF, RDFS, VOID
 from .read import Document, ReadError, read_path
 from .reference import Reference
-from .validate import Finding, conforms, letter_data, report_json, report_text, report_turtle, validate_letters
+from .validate import (
+    Finding,
+    ReferenceIndex,
+    conforms,
+    letter_data,
+    nt_lines,
+    report_json,
+    report_text,
+    report_turtle,
+    validate_letters,
+)
 
 SOURCE_SUFFIXES = {".txt", ".text", ".pdf"}
 Log = Callable[[str], None]
@@ -31,11 +44,21 @@ class BuildError(Exception):
 
 @dataclass
 class Letter:
+    """One letter through the pipeline; its graph is kept as sorted N-Triples lines, the form every output is made from."""
+
     path: Path
     doc: Document
     extraction: Extraction
     key: str = ""
-    quads: list[ox.Quad] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    graph: str = ""  # the IRI of the letter's named graph
+    source_sha: str = ""  # the cache key of the source (its name and bytes)
+
+    @property
+    def quads(self) -> list[ox.Quad]:
+        """The letter's quads, made on demand (building RDF objects is the slow part at 1,000 letters)."""
+        g = ox.NamedNode(self.graph)
+        return [ox.Quad(t.subject, t.predicate, t.object, g) for t in ox.parse(_nt(self.lines), format=ox.RdfFormat.N_TRIPLES)]
 
 
 @dataclass
@@ -45,6 +68,8 @@ class BuildResult:
     errors: list[tuple[Path, str]]
     findings: list[Finding]
     triples: int
+    cache_hits: int = 0
+    cache_misses: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -73,20 +98,97 @@ def default_sources() -> list[Path]:
     return [root / "data" / "sources"]
 
 
+def _nt(lines: Iterable[str]) -> bytes:
+    return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading: each source read and extracted once, then kept in the cache under its name and bytes
+
+_REF: Reference | None = None  # the reference data of the build in progress, inherited by forked workers
+
+
+def _read_one(path: Path) -> tuple[str, object, object]:
+    """("ok", Document, Extraction) or ("error", message, None): what is cached for one source."""
+    assert _REF is not None
+    try:
+        doc = read_path(path)
+        return "ok", doc, extract(doc, _REF)
+    except (ReadError, NotACandidature) as e:
+        return "error", str(e), None
+
+
+def _fork_pool(jobs: int) -> ProcessPoolExecutor:
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork" if "fork" in methods else None))
+
+
+# Below this many sources to read, starting processes costs more than it saves.
+_PARALLEL_READS = 40
+
+
+def read_sources(
+    paths: Sequence[Path],
+    ref: Reference,
+    cache: Cache | None = None,
+    jobs: int | None = None,
+    progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
+) -> tuple[list[Letter], list[tuple[Path, str]]]:
+    """Read and extract every source, from the cache where it holds them, the rest across cores."""
+    global _REF
+    results: dict[Path, tuple[str, object, object]] = {}
+    shas: dict[Path, str] = {}
+    todo: list[Path] = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            todo.append(path)  # read_path reports the error in its own words
+            continue
+        shas[path] = sha = source_key(path.name.encode() + b"\0" + data)
+        hit = cache.get("src", sha) if cache else None
+        if hit is not None:
+            results[path] = hit
+        else:
+            todo.append(path)
+    _REF = ref
+    try:
+        jobs = jobs or os.cpu_count() or 1
+        if len(todo) >= _PARALLEL_READS and jobs > 1:
+            with _fork_pool(jobs) as pool:
+                done = pool.map(_read_one, todo, chunksize=max(1, len(todo) // (jobs * 8)))
+                for path, result in zip(progress(todo) if progress else todo, done, strict=True):
+                    results[path] = result
+        else:
+            for path in progress(todo) if progress else todo:
+                results[path] = _read_one(path)
+    finally:
+        _REF = None
+    if cache:
+        for path in todo:
+            if path in shas:
+                cache.put("src", shas[path], results[path])
+    letters: list[Letter] = []
+    errors: list[tuple[Path, str]] = []
+    for path in paths:
+        status, a, b = results[path]
+        if status == "ok":
+            letters.append(Letter(path, a, b, source_sha=shas.get(path, "")))  # type: ignore[arg-type]
+        else:
+            errors.append((path, a))  # type: ignore[arg-type]
+    return letters, errors
+
+
 def read_letters(
     paths: Sequence[Path], ref: Reference, progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None
 ) -> tuple[list[Letter], list[tuple[Path, str]]]:
-    letters: list[Letter] = []
-    errors: list[tuple[Path, str]] = []
-    for path in progress(paths) if progress else paths:
-        try:
-            doc = read_path(path)
-            letters.append(Letter(path, doc, extract(doc, ref)))
-        except (ReadError, NotACandidature) as e:
-            errors.append((path, str(e)))
+    """Read, extract and graph every source, without a cache."""
+    letters, errors = read_sources(paths, ref, None, 1, progress)
     _assign_keys(letters)
     for letter in letters:
-        letter.quads = letter_quads(letter.extraction, ref, letter.key)
+        _graph(letter, ref)
     return letters, errors
 
 
@@ -98,6 +200,12 @@ def _assign_keys(letters: list[Letter]) -> None:
     for key, group in by_key.items():
         for letter in group:
             letter.key = key if len(group) == 1 else f"{key}-{letter.doc.sha256[:8]}"
+
+
+def _graph(letter: Letter, ref: Reference) -> None:
+    letter.graph = f"{ref.base}graph/letter/{letter.key}"
+    quads = letter_quads(letter.extraction, ref, letter.key)
+    letter.lines = nt_lines(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -170,7 +278,109 @@ def description_quads(base: str, letters: Sequence[Letter], graphs: dict[str, in
 # Writing
 
 
-def validate_graphs(by_graph: dict[str, list[ox.Quad]], reference: ox.Store, jobs: int | None = None) -> list[Finding]:
+
+# --------------------------------------------------------------------------------------------------
+# Turtle in blocks: the serialiser writes each subject's triples as one block, so graph.ttl is the
+# prefixes followed by the blocks of all subjects in order. A block depends only on that subject's
+# triples, so a letter's blocks are made once and cached, and only a subject several graphs describe
+# (a State's mission, a term, a resolution) is serialised again when the graphs are put together.
+
+
+def _prefix_header() -> bytes:
+    one = ox.serialize([ox.Triple(ox.NamedNode("urn:x"), ox.NamedNode("urn:x"), ox.NamedNode("urn:x"))],
+                       format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    return one[: one.index(b"<urn:x>")]
+
+
+def _subject(line: str) -> str:
+    return line[: line.index(" ")]
+
+
+def turtle_blocks(lines: Sequence[str]) -> dict[str, bytes]:
+    """The Turtle block of each subject of sorted N-Triples lines."""
+    if not lines:
+        return {}
+    body = ox.serialize(ox.parse(_nt(lines), format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    body = body[len(_prefix_header()) :]
+    subjects = list(dict.fromkeys(_subject(line) for line in lines))
+    # Every block but a subject's first line starts with a tab: split before the other lines.
+    chunks: list[bytes] = []
+    for raw in body.splitlines(keepends=True):
+        if raw.startswith(b"\t") and chunks:
+            chunks[-1] += raw
+        else:
+            chunks.append(raw)
+    if len(chunks) != len(subjects):
+        raise AssertionError("Turtle blocks do not match the subjects")  # guards the byte-identity claim
+    return dict(zip(subjects, chunks, strict=True))
+
+
+@dataclass
+class GraphPart:
+    """One named graph as the outputs need it: sorted unique N-Triples lines and their Turtle blocks."""
+
+    iri: str
+    lines: list[str]
+    blocks: dict[str, bytes]
+    count: int  # triples as the graph was made, before duplicates were dropped (the VoID figure)
+
+    @classmethod
+    def of(cls, iri: str, triples: Sequence[ox.Triple]) -> GraphPart:
+        lines = nt_lines(triples)
+        return cls(iri, lines, turtle_blocks(lines), len(triples))
+
+    def digest(self) -> str:
+        return hashlib.sha256(_nt(self.lines)).hexdigest()
+
+
+def _turtle(parts: Sequence[GraphPart]) -> tuple[bytes, int]:
+    """graph.ttl from the parts' blocks, and the number of distinct triples."""
+    owners: dict[str, list[GraphPart]] = defaultdict(list)
+    for part in parts:
+        for subject in part.blocks:
+            owners[subject].append(part)
+    out = [_prefix_header()]
+    triples = 0
+    for subject in sorted(owners):
+        group = owners[subject]
+        if len(group) == 1:
+            out.append(group[0].blocks[subject])
+            triples += _count_lines(group[0], subject)
+            continue
+        lines = sorted({line for part in group for line in _lines_of(part, subject)})
+        triples += len(lines)
+        out.append(turtle_blocks(lines)[subject])
+    return b"".join(out), triples
+
+
+def _lines_of(part: GraphPart, subject: str) -> list[str]:
+    import bisect
+
+    lo = bisect.bisect_left(part.lines, subject + " ")
+    hi = bisect.bisect_left(part.lines, subject + "!")  # " " < "!": the first line past this subject's
+    return part.lines[lo:hi]
+
+
+def _count_lines(part: GraphPart, subject: str) -> int:
+    return len(_lines_of(part, subject))
+
+
+def _nquads(parts: Sequence[GraphPart]) -> bytes:
+    """dataset.nq: graph by graph in IRI order, each graph's sorted lines with the graph named."""
+    out = []
+    for part in sorted(parts, key=lambda p: p.iri):
+        g = f" <{part.iri}> .\n"
+        out.append("".join(line[:-2] + g for line in part.lines))
+    return "".join(out).encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------------
+# Validation
+
+
+def validate_graphs(
+    by_graph: dict[str, list[ox.Quad]], reference: ox.Store, jobs: int | None = None, engine: str = "sparql"
+) -> list[Finding]:
     """Validate every letter graph on its own with the reference data it uses."""
     skip = ("graph/reference", "graph/ontology", "graph/dataset")
     work = [
@@ -178,7 +388,7 @@ def validate_graphs(by_graph: dict[str, list[ox.Quad]], reference: ox.Store, job
         for graph, quads in sorted(by_graph.items())
         if not graph.endswith(skip)
     ]
-    return validate_letters(work, jobs) if work else []
+    return validate_letters(work, jobs, engine) if work else []
 
 
 def sorted_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
@@ -190,20 +400,32 @@ def turtle(triples: Iterable[ox.Triple]) -> bytes:
     return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
+# --------------------------------------------------------------------------------------------------
+# Writing
+
+
 def write_build(
     out: Path,
     base: str,
     letters: Sequence[Letter],
-    quads: list[ox.Quad],
+    parts: Sequence[GraphPart],
     findings: list[Finding],
-) -> None:
-    """Write every output into a folder beside `out`, then swap it in: `out` is never half-written."""
+    previous: Path | None = None,
+) -> int:
+    """Write every output into a folder beside `out`, then swap it in: `out` is never half-written.
+
+    The store is the previous build's store with only the graphs that changed replaced, when the
+    previous build says which graphs it holds; otherwise it is loaded from scratch. Returns the
+    number of distinct triples.
+    """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        (tmp / "graph.ttl").write_bytes(turtle(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
-        (tmp / "dataset.nq").write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+        ttl, triples = _turtle(parts)
+        (tmp / "graph.ttl").write_bytes(ttl)
+        nq = _nquads(parts)
+        (tmp / "dataset.nq").write_bytes(nq)
         (tmp / "report.ttl").write_bytes(report_turtle(findings, base))
         (tmp / "report.txt").write_text(report_text(findings), encoding="utf-8")
         (tmp / "report.json").write_text(report_json(findings), encoding="utf-8")
@@ -212,27 +434,56 @@ def write_build(
         for letter in letters:
             name = letter.doc.name if letter.doc.media_type == "text/plain" else letter.doc.name + ".txt"
             (sources / name).write_text(letter.doc.text, encoding="utf-8", newline="")
-        store = ox.Store(str(tmp / "store"))
-        store.bulk_extend(quads)
-        store.flush()
-        store.optimize()
-        del store
+        digests = {p.iri: p.digest() for p in parts}
+        if not (previous and _update_store(previous, tmp / "store", parts, digests, base)):
+            store = ox.Store(str(tmp / "store"))
+            store.bulk_load(nq, format=ox.RdfFormat.N_QUADS)
+            store.flush()
+            store.optimize()
+            del store
         manifest = {
             "pledgegraph": __version__,
             "base": base,
             "letters": [
-                {"key": l.key, "source": l.doc.name, "sha256": l.doc.sha256, "graph": f"{base}graph/letter/{l.key}"}
-                for l in letters
+                {"key": lt.key, "source": lt.doc.name, "sha256": lt.doc.sha256, "graph": f"{base}graph/letter/{lt.key}"}
+                for lt in letters
             ],
-            "triples": len({(q.subject, q.predicate, q.object) for q in quads}),
-            "quads": len(quads),
+            "triples": triples,
+            "quads": sum(len(p.lines) for p in parts),
             "conforms": conforms(findings),
+            "graphs": dict(sorted(digests.items())),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return triples
+
+
+def _update_store(previous: Path, target: Path, parts: Sequence[GraphPart], digests: dict[str, str], base: str) -> bool:
+    """Copy the previous build's store (a RocksDB checkpoint: hard links) and replace the graphs that changed."""
+    try:
+        manifest = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
+        old: dict[str, str] = manifest["graphs"]
+        if manifest.get("base") != base or manifest.get("pledgegraph") != __version__:
+            return False
+        ox.Store.read_only(str(previous / "store")).backup(str(target))
+    except (OSError, KeyError, ValueError, TypeError):
+        shutil.rmtree(target, ignore_errors=True)
+        return False
+    store = ox.Store(str(target))
+    changed = [p for p in parts if old.get(p.iri) != digests[p.iri]]
+    for iri in set(old) - set(digests):
+        store.remove_graph(ox.NamedNode(iri))
+    for part in changed:
+        g = ox.NamedNode(part.iri)
+        if part.iri in old:
+            store.remove_graph(g)
+        store.load(_nt(part.lines), format=ox.RdfFormat.N_TRIPLES, to_graph=g)
+    store.flush()
+    del store
+    return True
 
 
 def _swap(new: Path, out: Path) -> None:
@@ -245,6 +496,10 @@ def _swap(new: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+# --------------------------------------------------------------------------------------------------
+# The build
+
+
 def build(
     sources: Sequence[Path],
     out: Path,
@@ -252,27 +507,70 @@ def build(
     log: Log,
     jobs: int | None = None,
     progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
+    *,
+    cache: Path | None = None,
+    use_cache: bool = True,
+    engine: str = "sparql",
 ) -> BuildResult:
+    """Build `out` from the sources; with the cache (default: beside `out`) only changed letters are redone."""
     paths, errors = collect_sources(sources)
     ref = Reference(base)
-    letters, read_errors = read_letters(paths, ref, progress)
+    store_cache = None
+    if use_cache:
+        store_cache = Cache(cache or default_folder(out), environment_key(base))
+        store_cache.prune()
+    letters, read_errors = read_sources(paths, ref, store_cache, jobs, progress)
     errors += read_errors
     for path, message in errors:
         log(f"error: {path}: {message}")
     if not letters:
         raise BuildError("no letter could be built" + ("" if paths or errors else ": no sources found"))
-    quads = [q for letter in letters for q in letter.quads]
-    quads += reference_quads(ref) + ontology_quads(base)
-    by_graph: dict[str, list[ox.Quad]] = defaultdict(list)
-    for q in quads:
-        by_graph[q.graph_name.value].append(q)  # type: ignore[union-attr]
-    findings = validate_graphs(by_graph, ref.store, jobs)
-    counts = {g: len(qs) for g, qs in by_graph.items()}
-    quads += description_quads(base, letters, counts)
-    quads = sorted_quads(quads)
-    write_build(out, base, letters, quads, findings)
-    triples = len({(q.subject, q.predicate, q.object) for q in quads})
-    return BuildResult(out, letters, errors, findings, triples)
+    _assign_keys(letters)
+
+    # Each letter's graph, Turtle blocks and findings: from the cache, else made and validated now.
+    findings: list[Finding] = []
+    blocks: dict[str, dict[str, bytes]] = {}
+    counts: dict[str, int] = {}
+    todo: list[Letter] = []
+    for letter in letters:
+        letter.graph = f"{base}graph/letter/{letter.key}"
+        hit = store_cache.get("graph", f"{letter.source_sha}-{letter.key}") if store_cache and letter.source_sha else None
+        if hit is None:
+            todo.append(letter)
+            continue
+        letter.lines, blocks[letter.graph], counts[letter.graph], found = hit
+        findings += found
+    if todo:
+        index = ReferenceIndex(ref.store)
+        for letter in todo:
+            quads = letter_quads(letter.extraction, ref, letter.key)
+            counts[letter.graph] = len(quads)
+            letter.lines = nt_lines(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+            blocks[letter.graph] = turtle_blocks(letter.lines)
+        work = [(letter.key, index.letter_data(letter.lines)) for letter in todo]
+        fresh = validate_letters(work, jobs, engine)
+        by_label: dict[str | None, list[Finding]] = defaultdict(list)
+        for f in fresh:
+            by_label[f.source].append(f)
+        findings += fresh
+        if store_cache:
+            for letter in todo:
+                if letter.source_sha:
+                    entry = (letter.lines, blocks[letter.graph], counts[letter.graph], by_label.get(letter.key, []))
+                    store_cache.put("graph", f"{letter.source_sha}-{letter.key}", entry)
+    findings.sort()
+
+    parts = [GraphPart(lt.graph, lt.lines, blocks[lt.graph], counts[lt.graph]) for lt in letters]
+    reference = reference_quads(ref)
+    ontology = ontology_quads(base)
+    parts.append(GraphPart.of(base + "graph/reference", [ox.Triple(q.subject, q.predicate, q.object) for q in reference]))
+    parts.append(GraphPart.of(base + "graph/ontology", [ox.Triple(q.subject, q.predicate, q.object) for q in ontology]))
+    description = description_quads(base, letters, {p.iri: p.count for p in parts})
+    parts.append(GraphPart.of(base + "graph/dataset", [ox.Triple(q.subject, q.predicate, q.object) for q in description]))
+    previous = Path(out).resolve() if use_cache else None
+    triples = write_build(out, base, letters, parts, findings, previous if previous and previous.is_dir() else None)
+    hits, misses = (store_cache.hits, store_cache.misses) if store_cache else (0, 0)
+    return BuildResult(out, letters, errors, findings, triples, hits, misses)
 
 
 def load_dataset(data_dir: Path) -> list[ox.Quad]:
@@ -282,17 +580,24 @@ def load_dataset(data_dir: Path) -> list[ox.Quad]:
     return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
 
 
-def revalidate(data_dir: Path, jobs: int | None = None) -> list[Finding]:
+def revalidate(data_dir: Path, jobs: int | None = None, engine: str = "sparql") -> list[Finding]:
     """Validate a build (or any N-Quads dataset.nq) again, letter graph by letter graph."""
-    quads = load_dataset(data_dir)
-    by_graph: dict[str, list[ox.Quad]] = defaultdict(list)
-    reference = ox.Store()
-    for q in quads:
-        name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
-        if name.endswith(("graph/reference", "graph/ontology")):
-            reference.add(q)
-        by_graph[name].append(q)
-    return validate_graphs(by_graph, reference, jobs)
+    path = Path(data_dir) / "dataset.nq"
+    if not path.is_file():
+        raise BuildError(f"{data_dir}: no build here (dataset.nq is missing; run `pledgegraph build` first)")
+    # An in-memory store dumps each graph as N-Triples text: no RDF object per triple in Python.
+    store = ox.Store()
+    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    graphs = {g.value: g for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+    reference = [g for name, g in graphs.items() if name.endswith(("graph/reference", "graph/ontology"))]
+    index = ReferenceIndex(q for g in reference for q in store.quads_for_pattern(None, None, None, g))
 
+    def lines(graph: ox.NamedNode | ox.DefaultGraph) -> list[str]:
+        return sorted(set(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).decode("utf-8").splitlines()) - {""})
 
-_ = XSD
+    skip = ("graph/reference", "graph/ontology", "graph/dataset")
+    work = [(name.rsplit("/", 1)[-1], index.letter_data(lines(g))) for name, g in sorted(graphs.items()) if not name.endswith(skip)]
+    default = lines(ox.DefaultGraph())
+    if default:
+        work.append(("", index.letter_data(default)))
+    return validate_letters(work, jobs, engine) if work else []

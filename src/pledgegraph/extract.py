@@ -188,7 +188,8 @@ def read_candidature(doc: Document, ref: Reference) -> Candidature:
         if c.sender:
             c.evidence["sender"] = _ev(doc, title.start("sender"), title.end("sender"))
         c.addressee = _addressee(title.group("addressee"))
-        c.evidence["addressee"] = _ev(doc, title.start("addressee"), title.end("addressee"))
+        if c.addressee:
+            c.evidence["addressee"] = _ev(doc, title.start("addressee"), title.end("addressee"))
         iso, a, b = _state_in(sender, ref)
         if iso:
             c.state_iso3, c.state_as_printed = iso, sender[a:b]
@@ -287,10 +288,13 @@ def _sender_role(text: str) -> str | None:
     return None
 
 
-def _addressee(text: str) -> str:
-    return (
-        "Secretary-General" if "secretary" in text.lower() else "President of the General Assembly"
-    )
+def _addressee(text: str) -> str | None:
+    t = text.lower()
+    if "secretary-general" in t or "secretary general" in t:
+        return "Secretary-General"
+    if "president" in t and "general assembly" in t:
+        return "President of the General Assembly"
+    return None  # the Secretariat, the President of the Council: neither of the two the genre knows
 
 
 def _state_in(text: str, ref: Reference) -> tuple[str | None, int, int]:
@@ -315,7 +319,8 @@ def _symbol(c: Candidature, doc: Document) -> None:
         return
 
 
-AGENDA_RE = re.compile(r"\b(?:Agenda\s+item|Item)\s+(\d{1,3}(?:\s*\([a-z]{1,3}\))?)", re.I)
+# "11 2 (e)": scans split numbers; a lone digit before the sub-item letter belongs to the number.
+AGENDA_RE = re.compile(r"\b(?:Agenda\s+item|Item)\s+(\d{1,3}(?:\s\d(?=\s*\([a-z]\)))?(?:\s*\([a-z]{1,3}\))?)", re.I)
 
 
 def _agenda_item(c: Candidature, doc: Document) -> None:
@@ -324,7 +329,8 @@ def _agenda_item(c: Candidature, doc: Document) -> None:
     limit = doc.norm.from_source(annex.begin) if annex else len(nt)
     m = AGENDA_RE.search(nt, 0, limit)
     if m:
-        c.agenda_item = re.sub(r"\s+", " ", m.group(1)).replace("(", " (").replace("  ", " ")
+        number, _, sub = m.group(1).partition("(")
+        c.agenda_item = re.sub(r"\s+", "", number) + (f" ({sub.strip()}" if sub else "")
         c.evidence["agenda_item"] = _ev(doc, m.start(1), m.end(1))
 
 
@@ -425,16 +431,9 @@ def _election(c: Candidature, doc: Document) -> None:
         ):
             continue
         at = m.end()
-        for rx, fmt in ((DAY_MONTH_YEAR, "dmy"), (MONTH_DAY_YEAR, "mdy"), (MONTH_YEAR, "my")):
-            d = rx.search(window)
-            if d:
-                if fmt == "dmy" or fmt == "mdy":
-                    value = parse_date(d.group(0))
-                else:
-                    value = f"{d.group(2)}-{MONTHS[d.group(1).lower()]:02d}"
-                if value:
-                    found.append((value, at + d.start(), at + d.end()))
-                    break
+        date = _first_date(window)
+        if date is not None:
+            found.append((date[0], at + date[1], at + date[2]))
         else:
             y = re.match(r"[^.]{0,60}?\bin\s+((?:19|20)\d\d)\b(?!\s*-)", window)
             if y:
@@ -454,6 +453,25 @@ def _election(c: Candidature, doc: Document) -> None:
     best = max(same, key=lambda f: len(f[0]))
     c.election = best[0]
     c.evidence["election"] = _ev(doc, best[1], best[2])
+
+
+def _first_date(text: str) -> tuple[str, int, int] | None:
+    """The first date in text, whichever way it is written: (ISO value as precise as given, start, end)."""
+    best: tuple[str, int, int] | None = None
+    for rx in (DAY_MONTH_YEAR, MONTH_DAY_YEAR, MONTH_YEAR):
+        for d in rx.finditer(text):
+            if best is not None and d.start() >= best[1]:
+                break
+            if rx is MONTH_YEAR:
+                if best is not None and best[1] <= d.start() < best[2]:
+                    continue  # the month and year of a full date already found
+                value: str | None = f"{d.group(2)}-{MONTHS[d.group(1).lower()]:02d}"
+            else:
+                value = parse_date(d.group(0))
+            if value:
+                best = (value, d.start(), d.end())
+                break
+    return best
 
 
 def _reelection(c: Candidature, doc: Document) -> None:

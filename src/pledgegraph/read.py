@@ -287,6 +287,7 @@ TITLE_RE = re.compile(
     + r"\s+\d{1,2},\s*\d{4})"
     r"\s+from\s+the\s+(?P<sender>.{3,160}?)\s+addressed\s+to\s+the\s+(?P<addressee>"
     r"President\s+of\s+the\s+General\s+Assembly|Secretary-General(?:\s+of\s+the\s+United\s+Nations)?"
+    r"|Secretariat(?:\s+of\s+the\s+United\s+Nations)?"
     r"|President\s+of\s+the\s+Human\s+Rights\s+Council)",
     re.I,
 )

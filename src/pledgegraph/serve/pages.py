@@ -265,7 +265,7 @@ def excerpts(ctx: Context, iri: str) -> list[Excerpt]:
     return out
 
 
-def candidature(ctx: Context, iri: str) -> dict[str, Any]:
+def candidature(ctx: Context, iri: str, candidature_desc: Description) -> dict[str, Any]:
     """The letter's facts, its pledges grouped by theme and the letter's text with each pledge marked."""
     subject = {"s": ox.NamedNode(iri)}
     _, letters = ctx.backend.select(Q_LETTER, subject)
@@ -313,7 +313,11 @@ def candidature(ctx: Context, iri: str) -> dict[str, Any]:
             segments.append(Segment(text[start:end], p))
             pos = end
         segments.append(Segment(text[pos:]))
+    hide = {PG + "pledge", PG + "statement", PG + "evidence", PG + "mentionsResolution", PG + "reportsVisit",
+            PG + "reportsEvent"}
     return {
+        "facts": [a for a in candidature_desc.outgoing if a.predicate.term.value not in hide],
+        "letter_facts": [a for a in letter_desc.outgoing if a.predicate.term.value not in hide] if letter_desc else [],
         "letter": letter_desc,
         "file": file,
         "pledges": list(pledges.values()),
@@ -330,7 +334,7 @@ def resource(ctx: Context, iri: str) -> str:
     template = "resource.html"
     if PG + "Candidature" in types:
         template = "candidature.html"
-        extra = candidature(ctx, iri)
+        extra = candidature(ctx, iri, desc)
     else:
         extra["excerpts"] = excerpts(ctx, iri)
     if iri == PG.rstrip("#"):
