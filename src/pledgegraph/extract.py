@@ -502,7 +502,8 @@ _FORMULAIC = re.compile(
     re.I,
 )
 _NOUN_PLEDGES = re.compile(
-    r"\b(?:voluntary\s+)?pledges\s+and\s+(?:commitments|achievements)\b|\bvoluntary\s+(?:pledges|commitments)\b",
+    r"\b(?:voluntary\s+)?pledges\s+and\s+(?:commitments|achievements)\b|\bvoluntary\s+(?:pledges|commitments)\b"
+    r"|\b(?:contributions,?\s+)?commitments\s+and\s+pledges\b",
     re.I,
 )
 _PLEDGE_STRONG = re.compile(
@@ -520,6 +521,11 @@ _PLEDGE_ITEM = re.compile(
     re.I,
 )
 """A list item of commitments written as a bare verb ("Continue to cooperate ...", "To submit ...")."""
+_PLEDGE_WEAK = re.compile(
+    r"\b(?:would\s+like\s+to\s+(?:continue|contribute|work|help|play|strengthen|support|promote|be\s+able\s+to)|wishes\s+to\s+(?:continue|contribute|help|strengthen|support|promote)|intends\s+to|aims\s+to|seeks\s+to|hopes\s+to|(?:is|stands)\s+ready\s+to|looks\s+forward\s+to|(?:is\s+)?demonstrating\s+its\s+commitment\s+to)\b",
+    re.I,
+)
+"""Intentions that are pledges only when the State itself is the subject (not "the resolution seeks to")."""
 _PLEDGE_FUTURE = re.compile(r"\b(?:will|shall)\s+(?!be\s+held\b)(?!have\s+been\b)\w+", re.I)
 _CLAIM = re.compile(
     r"\b(?:is|are)\s+(?:(?:a|already\s+a|now\s+a)\s+)?(?:State\s+)?part(?:y|ies)\s+to\b|\bis\s+a\s+member\s+of\b|\bhas\s+(?:ratified|acceded\s+to|signed)\b|\bhas\s+(?:extended\s+)?a\s+standing\s+invitation\b",
@@ -528,6 +534,12 @@ _CLAIM = re.compile(
 _CONTRIBUTION = re.compile(
     r"\b(?:has|have|had)\s+(?:\w+\s+){0,2}?(?:been\s+)?\w+(?:ed|en|t|ne)\b"
     r"|\b(?:co-?initiated|initiated|hosted|co-?hosted|organi[sz]ed|co-?organi[sz]ed|co-?sponsored|sponsored|launched|established|contributed|received|participated|served|chaired|presided|submitted|presented|adopted|ratified|acceded|supported|was\s+(?:re-?)?elected|were\s+adopted|was\s+visited|visited|signed|implemented|introduced|funded|made|took|undertook)\b",
+    re.I,
+)
+
+
+_ANNOUNCEMENT = re.compile(
+    r"\b(?:present(?:ed|s)?|submit(?:ted|s)?|declared?|announced?|put\s+forward)\s+(?:its|the|their)\s+(?:candidature|candidacy)|\bcandida(?:ture|cy)\s+(?:for|to)\s+(?:re-?election|election|membership|a\s+seat)",
     re.I,
 )
 
@@ -554,12 +566,17 @@ def classify(
         return []  # "X commits to:" introduces the list of pledges that follows
     a0 = a0 + _heading_prefix(s)
     s = doc.norm.text[a0:b0]
-    probe = _NOUN_PLEDGES.sub(" ", s)
+    # Words inside quotations (titles, constitutions quoted) are not the State's own commitments.
+    probe = re.sub(r'"[^"]{0,600}"', lambda m: " " * len(m.group(0)), _NOUN_PLEDGES.sub(" ", s))
     pledge = _PLEDGE_STRONG.search(probe)
     if pledge is None:
         future = _PLEDGE_FUTURE.search(probe)
         if future and _mentions_state(probe, names):
             pledge = future
+    if pledge is None:
+        weak = _PLEDGE_WEAK.search(probe)
+        if weak and _mentions_state(probe[max(0, weak.start() - 60) : weak.start()], names):
+            pledge = weak
     if pledge is None and sentence.region == "annex":
         pledge = _PLEDGE_ITEM.match(probe)
     out: list[Statement] = []
@@ -572,6 +589,8 @@ def classify(
 
     claim = _CLAIM.search(s)
     contribution = _CONTRIBUTION.search(s) if _mentions_state(s, names, loose=False) else None
+    if contribution and _ANNOUNCEMENT.search(s):
+        contribution = None  # announcing the candidature is neither a contribution nor a claim
     if pledge is not None:
         first = min((m.start() for m in (claim, contribution) if m is not None), default=None)
         if first is not None and first < pledge.start():
@@ -600,7 +619,10 @@ def classify(
 
 
 _HEADING_PREFIX = re.compile(
-    r"^(?:(?:Candida(?:cy|ture)|Election)\s+of\s+[^.]{2,80}?(?:Council|\d{4})(?:\s*,?\s*\d{4}\s*-\s*\d{4})?\s+)?"
+    r"^(?:Annex(?:\s+[IVX]+)?\s+to\s+the\s+[^.]{10,300}?\s+addressed\s+to\s+the\s+(?:President\s+of\s+the\s+General\s+Assembly|Secretary-General|Secretariat)(?:\s+of\s+the\s+United\s+Nations)?\s+)?"
+    r"(?:\[\s*Original\s*:[^\]]{2,60}\]\s+)?"
+    r"(?:Aide[-\s]?m[ée]moire\s*:?\s+(?=[A-Z]))?"
+    r"(?:(?:Candida(?:cy|ture)|Election)\s+of\s+[^.]{2,80}?(?:Council|\d{4})(?:\s*,?\s*\(?\d{4}\s*-\s*\d{4}\)?)?\s*:?\s+)?"
     r"(?:(?:Updated\s+)?Voluntary\s+pledges\s+and\s+commitments[^.]{0,80}?(?:resolution\s+60/251|human\s+rights|of\s+\w+)\s+)?"
     r"(?:[IVX]{1,4}\.\s+[A-Z][^.]{0,80}?\s+(?=[A-Z]))?",
 )
@@ -629,7 +651,7 @@ class Theme:
 
 
 _SCOPE_BOTH = re.compile(
-    r"\bboth\s+(?:nationally|at\s+the\s+national)\b.*?\b(?:internationally|international)\b|\bat\s+the\s+national,\s+(?:regional\s+and\s+)?international\s+levels?\b|\bat\s+(?:the\s+)?(?:national|domestic)\s+and\s+international\s+levels?\b|\bnationally\s+and\s+internationally\b|\bat\s+home\s+and\s+abroad\b",
+    r"\bboth\s+(?:in\s+|at\s+)?(?:the\s+)?(?:domestic|national)\w*\s+(?:and|as\s+well\s+as)\s+(?:in\s+|at\s+)?(?:the\s+)?(?:foreign|international)\b|\bboth\s+(?:nationally|at\s+the\s+national)\b.*?\b(?:internationally|international)\b|\bat\s+the\s+national,\s+(?:regional\s+and\s+)?international\s+levels?\b|\bat\s+(?:the\s+)?(?:national|domestic)\s+and\s+international\s+levels?\b|\bnationally\s+and\s+internationally\b|\bat\s+home\s+and\s+abroad\b",
     re.I,
 )
 _SCOPE_NATIONAL = re.compile(
