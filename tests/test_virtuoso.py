@@ -332,6 +332,19 @@ def test_republishing_a_changed_build_leaves_no_stale_triples(
     assert_round_trip(virtuoso, second)
 
 
+def test_prune_drops_the_graph_of_a_letter_taken_out(virtuoso: Virtuoso, tmp_path: Path) -> None:
+    full = small_dataset()
+    dropped = letter_graph("012_denmark")
+    fewer = write_dataset(tmp_path / "fewer", [q for q in full if q.graph_name != dropped])
+    whole = write_dataset(tmp_path / "whole", full)
+    args = (virtuoso.endpoint, virtuoso.graph_store, virtuoso.user, virtuoso.password)
+    publish(whole, *args, log=lambda message: None)
+    report = publish(fewer, *args, prune=True, log=lambda message: None)
+    assert report.pruned == [dropped.value]
+    assert remote_count(virtuoso.remote(), [dropped.value]) == 0
+    assert remote_count(virtuoso.remote(), [letter_graph("000_seed").value]) > 0
+
+
 def test_sparql_update_fallback(virtuoso: Virtuoso, tmp_path: Path) -> None:
     build = write_dataset(tmp_path / "build", small_dataset(variant=1))
     report = publish(

@@ -12,7 +12,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import BlankNode, DefaultGraph, NamedNode, RdfFormat, Triple, parse, serialize
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    Literal,
+    NamedNode,
+    RdfFormat,
+    Triple,
+    parse,
+    serialize,
+)
 
 from pledgegraph.remote import (
     AuthScheme,
@@ -67,6 +76,7 @@ class PublishReport:
     seconds: float = 0.0
     failed_graph: str | None = None
     error: str | None = None
+    pruned: list[str] = field(default_factory=list)
 
     @property
     def triples(self) -> int:
@@ -161,6 +171,7 @@ def publish(
     auth: AuthScheme = "auto",
     update_endpoint: str | None = None,
     chunk_size: int | None = None,
+    prune: bool = False,
     log: Log = _stderr,
 ) -> PublishReport:
     """Replaces each named graph of ``data_dir/dataset.nq`` in the store at ``endpoint``.
@@ -233,10 +244,44 @@ def publish(
                 ) from None
             result = GraphResult(graph, len(triples), requests, time.perf_counter() - graph_started)
             report.graphs.append(result)
+        if prune:
+            try:
+                report.pruned = _prune(store, client, set(graphs))
+            except RemoteStoreError as error:
+                report.error = str(error)
+                raise PublishError(
+                    f"published, but pruning stale letter graphs failed: {error}", report
+                ) from None
     finally:
         store.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _prune(store: RemoteStore, client: GraphStore | None, published: set[str]) -> list[str]:
+    """Drop the letter graphs the store holds that this build no longer has (letters taken out)."""
+    prefixes = {
+        g[: g.index("/graph/letter/") + len("/graph/letter/")]
+        for g in published
+        if "/graph/letter/" in g
+    }
+    stale: list[str] = []
+    for prefix in sorted(prefixes):
+        _, rows = store.select(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER (STRSTARTS(STR(?g), ?prefix)) }"
+            f"\nVALUES ?prefix {{ {Literal(prefix)} }}"
+        )
+        stale += sorted(
+            g.value
+            for row in rows
+            if isinstance(g := row.get("g"), NamedNode) and g.value not in published
+        )
+    for graph in stale:
+        if client is not None:
+            client.send("DELETE", graph, b"")
+        else:
+            store.update(f"DROP SILENT GRAPH {NamedNode(graph)}")
+    return stale
 
 
 def _put_graph(client: GraphStore, graph: str, triples: list[Triple], size: int | None) -> int:
@@ -301,6 +346,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds to wait for each answer of the store (default: 30)",
     )
     parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="also drop the letter graphs the store holds that are no longer in the build",
+    )
+    parser.add_argument(
         "--chunk-size",
         type=int,
         metavar="N",
@@ -331,6 +381,7 @@ def main(args: argparse.Namespace) -> int:
             auth=args.auth,
             update_endpoint=args.update_endpoint,
             chunk_size=args.chunk_size,
+            prune=args.prune,
         )
     except PublishError as error:
         print(f"pledgegraph publish: error: {error}", file=sys.stderr)
@@ -338,5 +389,7 @@ def main(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("pledgegraph publish: interrupted; publishing again repairs it", file=sys.stderr)
         return 2
-    print(report.summary())
+    print(report.summary(), file=sys.stderr)
+    for graph in report.pruned:
+        print(f"dropped stale graph <{graph}>", file=sys.stderr)
     return 0
