@@ -88,8 +88,25 @@ def classpath() -> str:
     return ":".join(str(p) for p in [fix, *kept])
 
 
+def portable_shapes(shapes: Path, folder: Path) -> Path:
+    """The shapes with the xsd: prefix declared for their SPARQL constraints.
+
+    pySHACL (through rdflib) knows xsd: undeclared; Jena, like the SHACL specification, does not,
+    and refuses R03's query. The declaration is added to a copy: nothing else changes.
+    """
+    text = shapes.read_text(encoding="utf-8")
+    if 'sh:prefix "xsd"' in text:
+        return shapes
+    decl = 'sh:declare [ sh:prefix "xsd" ; sh:namespace "http://www.w3.org/2001/XMLSchema#"^^xsd:anyURI ] .'
+    text += f"\n# added by bench/jena.py for Jena SHACL\npgsh: {decl}\n"
+    out = folder / "shapes-for-jena.ttl"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
 def shacl_validate(shapes: Path, data: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     """`shacl validate --shapes S --data D`: the report (Turtle) on stdout."""
+    shapes = portable_shapes(shapes, Path(tempfile.mkdtemp(prefix="pledgegraph-jena-")))
     cmd = ["java", "-Xmx2g", "-cp", classpath(), "shacl.shacl", "validate", "--shapes", str(shapes), "--data", str(data)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
 

@@ -47,6 +47,9 @@ def cmd_build(args: argparse.Namespace) -> int:
             log=_err,
             jobs=args.jobs,
             progress=_progress(args, len(sources)),
+            cache=Path(args.cache) if args.cache else None,
+            use_cache=not args.no_cache,
+            engine=args.engine,
         )
     except BuildError as e:
         _err(f"error: {e}; nothing written, {out} left as it was")
@@ -96,7 +99,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .validate import conforms, report_json, report_text, report_turtle
 
     try:
-        findings = revalidate(Path(args.data), jobs=args.jobs)
+        findings = revalidate(Path(args.data), jobs=args.jobs, engine=args.engine)
     except BuildError as e:
         _err(f"error: {e}")
         return EXIT_ERROR
@@ -221,6 +224,15 @@ def parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=None, help="validation processes (default: one per core)"
     )
     b.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
+    b.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="cache of read letters and their graphs (default: beside --out)",
+    )
+    b.add_argument(
+        "--no-cache", action="store_true", help="read, extract and validate every letter anew"
+    )
+    _engine_arg(b)
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser("validate", help="validate a build again with the SHACL shapes")
@@ -233,6 +245,7 @@ def parser() -> argparse.ArgumentParser:
         help="lowest severity that makes the exit status 1 (default: violation)",
     )
     v.add_argument("--jobs", type=int, default=None)
+    _engine_arg(v)
     v.set_defaults(func=cmd_validate)
 
     q = sub.add_parser("query", help="run a named query")
@@ -258,6 +271,15 @@ def parser() -> argparse.ArgumentParser:
     _add_serve(sub)
     _add_publish(sub)
     return p
+
+
+def _engine_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=["sparql", "pyshacl"],
+        default="sparql",
+        help="SHACL engine: the shapes compiled to SPARQL on pyoxigraph (fast, default) or pySHACL (reference)",
+    )
 
 
 def _remote_args(p: argparse.ArgumentParser) -> None:

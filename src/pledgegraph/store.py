@@ -35,7 +35,7 @@ def _term(value: object) -> Term | None:
 
 
 class EmbeddedStore:
-    """A build's pyoxigraph store; the default graph is the union of all named graphs."""
+    """A build's pyoxigraph store; its default graph holds the union of all named graphs, materialised."""
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
@@ -60,7 +60,7 @@ class EmbeddedStore:
         }
         try:
             return self.store.query(
-                query, use_default_graph_as_union=True, substitutions=subs or None
+                query, substitutions=subs or None
             )
         except SyntaxError as e:
             raise StoreError(f"query syntax: {e}") from None
@@ -82,7 +82,7 @@ class EmbeddedStore:
         return [t for t in self._query(query) if isinstance(t, ox.Triple)]  # type: ignore[union-attr]
 
     def quads(self) -> list[ox.Quad]:
-        return list(self.store.quads_for_pattern(None, None, None, None))
+        return [q for q in self.store.quads_for_pattern(None, None, None, None) if isinstance(q.graph_name, ox.NamedNode)]
 
     def close(self) -> None:
         del self.store

@@ -320,11 +320,8 @@ def make_context(
     data_dir = Path(data_dir) if data_dir is not None else None
     manifest = _read_manifest(data_dir)
     data = data_base or manifest.get("base") or DEFAULT_BASE
-    served = base or data
-    if not served.endswith("/"):
-        served += "/"
     backend = backend_for(store, data_dir=data_dir, timeout=query_timeout, max_rows=max_rows, workers=workers)
-    return Context(backend, describe.Bases(data, served), data_dir, manifest)
+    return Context(backend, describe.Bases.make(data, base), data_dir, manifest)
 
 
 def create_app(

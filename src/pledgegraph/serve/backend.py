@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import queue
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -83,10 +84,11 @@ class DirectBackend:
         pass
 
 
-@dataclass
+@dataclass(eq=False)
 class _Worker:
-    process: Any
-    conn: Connection
+    process: subprocess.Popen[bytes]
+    send: Connection
+    recv: Connection
 
 
 class ProcessPoolBackend:
@@ -104,16 +106,16 @@ class ProcessPoolBackend:
         self.timeout = timeout
         self.max_rows = max_rows
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._all: set[_Worker] = set()  # type: ignore[misc]
+        self._all: set[_Worker] = set()
         self._lock = threading.Lock()
+        self._start_lock = threading.Lock()
         self._started = False
         self._closed = False
-        self._ctx = multiprocessing.get_context("spawn")
 
     # -- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        with self._lock:
+        with self._start_lock:
             if self._started:
                 return
             if not Path(self.store_path).is_dir():
@@ -128,20 +130,27 @@ class ProcessPoolBackend:
             self._started = True
 
     def _spawn(self) -> _Worker:
-        parent, child = self._ctx.Pipe(duplex=True)
-        process = self._ctx.Process(
-            target=worker.serve_forever, args=(child, self.store_path), daemon=True, name="pledgegraph-query"
-        )
-        process.start()
-        child.close()
-        if not parent.poll(60):
-            process.kill()
+        # A fresh interpreter per worker (not multiprocessing): nothing of the server's state is inherited
+        down_r, down_w = os.pipe()
+        up_r, up_w = os.pipe()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "pledgegraph.serve.worker", self.store_path, str(down_r), str(up_w)],
+                pass_fds=(down_r, up_w),
+                stdin=subprocess.DEVNULL,
+            )
+        finally:
+            os.close(down_r)
+            os.close(up_w)
+        w = _Worker(process, Connection(down_w, readable=False), Connection(up_r, writable=False))
+        if not w.recv.poll(60):
+            self._kill(w)
             raise BackendError(500, "a query worker did not start")
-        hello = parent.recv()
+        hello = w.recv.recv()
         if hello[0] != "ready":
-            process.kill()
+            self._kill(w)
             raise BackendError(500, str(hello[2]))
-        return _Worker(process, parent)
+        return w
 
     def _add_worker(self) -> None:
         for attempt in range(3):
@@ -157,27 +166,31 @@ class ProcessPoolBackend:
                 if self._closed:
                     self._kill(w)
                     return
-                self._all.add(w)  # type: ignore[arg-type]
+                self._all.add(w)
             self._idle.put(w)
             return
 
     def _kill(self, w: _Worker) -> None:
         try:
             w.process.kill()
-        except (OSError, ValueError):
-            pass
-        try:
-            w.conn.close()
         except OSError:
             pass
+        for conn in (w.send, w.recv):
+            try:
+                conn.close()
+            except OSError:
+                pass
 
     def _replace(self, w: _Worker) -> None:
         with self._lock:
-            self._all.discard(w)  # type: ignore[arg-type]
+            self._all.discard(w)
         self._kill(w)
 
         def later() -> None:
-            w.process.join(5)
+            try:
+                w.process.wait(5)
+            except subprocess.TimeoutExpired:
+                log.error("query worker %d did not stop", w.process.pid)
             self._add_worker()
 
         threading.Thread(target=later, daemon=True).start()
@@ -190,7 +203,10 @@ class ProcessPoolBackend:
         for w in workers:
             self._kill(w)
         for w in workers:
-            w.process.join(2)
+            try:
+                w.process.wait(2)
+            except subprocess.TimeoutExpired:
+                pass
 
     # -- queries --------------------------------------------------------------------------------
 
@@ -208,9 +224,9 @@ class ProcessPoolBackend:
             ) from None
         healthy = False
         try:
-            w.conn.send(request)
-            if w.conn.poll(max(0.0, deadline - time.monotonic())):
-                reply = w.conn.recv()
+            w.send.send(request)
+            if w.recv.poll(max(0.0, deadline - time.monotonic())):
+                reply = w.recv.recv()
                 healthy = True
                 return _unwrap(reply)
             raise BackendError(

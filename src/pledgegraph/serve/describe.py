@@ -21,13 +21,14 @@ VOCAB_ROOTS = ("theme", "vocab", "ontology")
 MAX_INCOMING = 2000
 LABEL_PROPERTIES = (SKOS + "prefLabel", RDFS + "label", DCTERMS + "title", SCHEMA + "name", FOAF + "name", RDF + "value")
 
-Q_OUT = "SELECT ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-Q_IN = f"SELECT ?x ?p ?g WHERE {{ GRAPH ?g {{ ?x ?p ?s }} }} LIMIT {MAX_INCOMING}"
+# pyoxigraph binds (substitutes) only variables of the projection: each query selects ?s
+Q_OUT = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+Q_IN = f"SELECT ?s ?x ?p ?g WHERE {{ GRAPH ?g {{ ?x ?p ?s }} }} LIMIT {MAX_INCOMING}"
 Q_EXISTS = (
-    "SELECT ?k WHERE { { ?s ?p ?o BIND(1 AS ?k) } UNION { ?x ?y ?s BIND(2 AS ?k) } "
+    "SELECT ?s ?k WHERE { { ?s ?p ?o BIND(1 AS ?k) } UNION { ?x ?y ?s BIND(2 AS ?k) } "
     "UNION { GRAPH ?s { ?a ?b ?c } BIND(3 AS ?k) } } LIMIT 1"
 )
-Q_GRAPH = "SELECT ?x ?p ?o WHERE {{ GRAPH ?s {{ ?x ?p ?o }} }} LIMIT {limit}"
+Q_GRAPH = "SELECT ?s ?x ?p ?o WHERE {{ GRAPH ?s {{ ?x ?p ?o }} }} LIMIT {limit}"
 Q_ONTOLOGY = (
     "SELECT ?x ?p ?o WHERE { ?x ?p ?o "
     f'FILTER(STRSTARTS(STR(?x), "{PG}")) }}'
@@ -43,12 +44,16 @@ class Bases:
 
     data: str
     served: str
+    prefix: str = "/"  # the URL path the data's base is served at, e.g. `/` or `/pledgegraph/`
 
-    @property
-    def prefix(self) -> str:
-        """The path the served base starts with, e.g. `/` or `/pledgegraph/`."""
-        path = urlsplit(self.served).path or "/"
-        return path if path.endswith("/") else path + "/"
+    @classmethod
+    def make(cls, data: str, served: str | None) -> Bases:
+        """Without a served base, IRIs stay as they are and paths are served relative to the data's base."""
+        if not served:
+            return cls(data, data, "/")
+        served = served if served.endswith("/") else served + "/"
+        path = urlsplit(served).path or "/"
+        return cls(data, served, path if path.endswith("/") else path + "/")
 
     def to_served(self, iri: str) -> str:
         if self.data != self.served and iri.startswith(self.data):

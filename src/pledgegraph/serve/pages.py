@@ -61,11 +61,11 @@ ORDER BY ?date ?c
 )
 Q_LETTER = (
     PREFIX_BLOCK
-    + "SELECT ?letter ?file WHERE { ?s pg:announcedIn ?letter . OPTIONAL { ?letter dcterms:source/pg:fileName ?file } }"
+    + "SELECT ?s ?letter ?file WHERE { ?s pg:announcedIn ?letter . OPTIONAL { ?letter dcterms:source/pg:fileName ?file } }"
 )
 Q_PLEDGES = (
     PREFIX_BLOCK
-    + """SELECT ?pledge ?ordinal ?text ?theme ?start ?end WHERE {
+    + """SELECT ?s ?pledge ?ordinal ?text ?theme ?start ?end WHERE {
   ?s pg:pledge ?pledge . ?pledge rdf:value ?text .
   OPTIONAL { ?pledge pg:ordinal ?ordinal }
   OPTIONAL { ?pledge pg:theme ?theme }
@@ -75,7 +75,7 @@ Q_PLEDGES = (
 )
 Q_EVIDENCE = (
     PREFIX_BLOCK
-    + """SELECT DISTINCT ?start ?end ?file WHERE {
+    + """SELECT DISTINCT ?s ?start ?end ?file WHERE {
   ?s pg:evidence? ?span . ?span oa:hasSelector ?sel ; oa:hasSource/pg:fileName ?file .
   ?sel a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
 } ORDER BY ?start LIMIT 12"""

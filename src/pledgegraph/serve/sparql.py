@@ -112,6 +112,8 @@ async def _read_request(request: Request) -> tuple[str | None, str | None, list[
             update = fields.get("update", update)
         elif media == "application/sparql-query":
             query = body.decode("utf-8", "replace")
+        elif not body.strip():
+            pass  # an empty POST: answered "no query" below
         else:
             raise BackendError(
                 415,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
@@ -140,7 +141,8 @@ def serialize_solutions(names: Sequence[str], rows: Iterable[Sequence[Any]], fmt
 
 def _query(store: ox.Store, query: str, bindings: Mapping[str, Any] | None = None) -> Any:
     subs = {ox.Variable(k): v for k, v in (bindings or {}).items()} or None
-    return store.query(query, use_default_graph_as_union=True, substitutions=subs)
+    # The build materialises the union of all graphs in the default graph (see build.write_build).
+    return store.query(query, substitutions=subs)
 
 
 def _rows(solutions: ox.QuerySolutions, width: int) -> Iterator[tuple[Any, ...]]:
@@ -214,26 +216,34 @@ def handle(store: ox.Store, request: tuple[Any, ...]) -> Reply:
         return ("error", 500, f"the query failed: {type(e).__name__}: {first_line(str(e), 500)}")
 
 
-def serve_forever(conn: Connection, store_path: str) -> None:
+def serve_forever(requests: Connection, replies: Connection, store_path: str) -> None:
     """The worker process: open the store read-only, then answer requests until the pipe closes."""
     try:
         store = ox.Store.read_only(store_path)
     except OSError as e:
-        conn.send(("error", 500, f"cannot open the store: {e}"))
+        replies.send(("error", 500, f"cannot open the store: {e}"))
         return
-    conn.send(("ready",))
+    replies.send(("ready",))
     while True:
         try:
-            request = conn.recv()
+            request = requests.recv()
         except (EOFError, OSError):
             return
         try:
-            conn.send(handle(store, request))
+            replies.send(handle(store, request))
         except (BrokenPipeError, OSError):
             return
         except Exception as e:  # an unpicklable reply
-            conn.send(("error", 500, f"cannot send the result: {type(e).__name__}"))
+            replies.send(("error", 500, f"cannot send the result: {type(e).__name__}"))
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("run through pledgegraph serve")
+def main(argv: list[str]) -> int:
+    """`python -m pledgegraph.serve.worker STORE READ_FD WRITE_FD`, started by the server's pool."""
+    store_path, read_fd, write_fd = argv[0], int(argv[1]), int(argv[2])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops us
+    serve_forever(Connection(read_fd, writable=False), Connection(write_fd, readable=False), store_path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,69 @@
+"""The benchmark runs end to end on tiny corpora and keeps its contract (results.json, results.md, plot.png)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+ENGINES = {"pledgegraph", "rdflib", "pyshacl-whole", "jena-shacl"}
+KEYS = {"size", "task", "engine", "median_s", "p95_s", "peak_mib"}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bench")
+    subprocess.run([sys.executable, str(BENCH / "run.py"), "--sizes", "1,2", "--out", str(out)], check=True, timeout=900)
+    return out
+
+
+def test_results_json_contract(results: Path) -> None:
+    from pledgegraph.queries import catalogue
+
+    records = json.loads((results / "results.json").read_text(encoding="utf-8"))
+    assert isinstance(records, list) and records
+    for r in records:
+        assert set(r) >= KEYS, r
+        assert r["size"] in (1, 2) and r["engine"] in ENGINES
+        assert r["median_s"] >= 0 and r["p95_s"] >= r["median_s"] and r["peak_mib"] > 0
+    tasks = {(r["size"], r["task"], r["engine"]) for r in records}
+    for size in (1, 2):
+        for task in ("build", "rebuild-one", "validate", "revalidate-one", "export"):
+            assert (size, task, "pledgegraph") in tasks, (size, task)
+        assert (size, "validate", "pyshacl-whole") in tasks
+        for name in catalogue():
+            assert (size, f"query:{name}", "pledgegraph") in tasks
+            assert (size, f"query:{name}", "rdflib") in tasks
+    sys.path.insert(0, str(BENCH))
+    import jena
+
+    if jena.available() is None:
+        assert (1, "validate", "jena-shacl") in tasks
+    else:
+        assert "Jena SHACL not measured" in (results / "results.md").read_text(encoding="utf-8")
+
+
+def test_markdown_and_plot(results: Path) -> None:
+    md = (results / "results.md").read_text(encoding="utf-8")
+    assert "## 1 letters" in md and "## 2 letters" in md and "x" in md
+    assert (results / "plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_corpus_is_synthetic_and_never_in_data(tmp_path: Path) -> None:
+    sys.path.insert(0, str(BENCH))
+    import corpus
+
+    paths = corpus.generate(12, tmp_path / "c")
+    assert len(paths) == 12 and all(p.name.startswith("synthetic-") for p in paths)
+    assert "SYNTHETIC" in (tmp_path / "c" / "README.md").read_text(encoding="utf-8")
+    assert len({p.read_text(encoding="utf-8") for p in paths}) == 12, "every letter differs"
+    assert corpus.generate(12, tmp_path / "d") and [p.read_bytes() for p in sorted((tmp_path / "d").glob("*.txt"))] == [
+        p.read_bytes() for p in sorted(paths)
+    ], "the same size and seed give the same corpus"
+    with pytest.raises(ValueError):
+        corpus.generate(1, ROOT / "data" / "synthetic")

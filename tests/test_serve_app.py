@@ -1,0 +1,393 @@
+"""The app in-process: linked data, content negotiation, pages, the SPARQL protocol and its safety."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph as ox
+import pytest
+from serve_fixtures import BLR, built, client  # noqa: F401
+
+BASE = "https://w3id.org/pledgegraph/"
+SPARQL_JSON = "application/sparql-results+json"
+
+# Accept header -> media type of the document about a resource
+DOCUMENT_ACCEPT = [
+    ("text/html", "text/html"),
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html"),
+    ("application/xhtml+xml", "text/html"),
+    ("text/turtle", "text/turtle"),
+    ("application/x-turtle", "text/turtle"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/json", "application/ld+json"),
+    ("application/n-triples", "application/n-triples"),
+    ("text/plain", "application/n-triples"),
+    ("application/rdf+xml", "application/rdf+xml"),
+    ("application/xml", "application/rdf+xml"),
+    ("*/*", "text/turtle"),
+    ("", "text/turtle"),
+    ("text/*", "text/turtle"),
+    ("text/turtle;q=0.5, application/ld+json", "application/ld+json"),
+    ("application/rdf+xml;q=0.9, text/html;q=0.1", "application/rdf+xml"),
+    ("image/png", None),
+]
+
+# Accept header -> media type of SELECT results
+SELECT_ACCEPT = [
+    ("application/sparql-results+json", SPARQL_JSON),
+    ("application/json", SPARQL_JSON),
+    ("application/sparql-results+json,application/json,text/javascript,application/javascript", SPARQL_JSON),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("application/xml", "application/sparql-results+xml"),
+    ("text/csv", "text/csv"),
+    ("text/tab-separated-values", "text/tab-separated-values"),
+    ("*/*", SPARQL_JSON),
+    ("", SPARQL_JSON),
+    ("text/html", "text/html"),
+]
+
+# Accept header -> media type of CONSTRUCT results
+GRAPH_ACCEPT = [
+    ("text/turtle", "text/turtle"),
+    ("application/turtle,text/turtle", "text/turtle"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/n-triples", "application/n-triples"),
+    ("application/rdf+xml", "application/rdf+xml"),
+    ("*/*", "text/turtle"),
+]
+
+RDF_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+SELECT_STATES = """PREFIX pg: <https://w3id.org/pledgegraph/ontology#>
+SELECT ?c ?iso WHERE { ?c a pg:Candidature ; pg:candidate/pg:iso3 ?iso } ORDER BY ?iso"""
+CONSTRUCT_BLR = """PREFIX pg: <https://w3id.org/pledgegraph/ontology#>
+CONSTRUCT { ?c pg:candidate ?s } WHERE { ?c pg:candidate ?s }"""
+
+
+def media(response: Any) -> str:
+    return str(response.headers.get("content-type", "")).split(";")[0]
+
+
+def no_trace(response: Any) -> None:
+    assert "Traceback" not in response.text
+    assert 'File "' not in response.text
+
+
+# -------------------------------------------------------------------------------- linked data
+
+
+@pytest.mark.parametrize(("accept", "expected"), DOCUMENT_ACCEPT)
+def test_document_content_negotiation(client: Any, accept: str, expected: str | None) -> None:
+    r = client.get("/doc/id/state/BLR", headers={"Accept": accept})
+    if expected is None:
+        assert r.status_code == 406
+        return
+    assert r.status_code == 200, r.text
+    assert media(r) == expected
+    assert "Accept" in r.headers["vary"]
+    if expected in RDF_FORMATS:
+        triples = list(ox.parse(r.content, format=RDF_FORMATS[expected], base_iri=BASE))
+        assert ox.NamedNode(BASE + "id/state/BLR") in {t.subject for t in triples}
+
+
+@pytest.mark.parametrize("accept", ["text/html", "text/turtle", "application/ld+json", ""])
+def test_thing_redirects_303_to_its_document(client: Any, accept: str) -> None:
+    r = client.get("/id/state/BLR", headers={"Accept": accept}, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/doc/id/state/BLR"
+    assert client.get(r.headers["location"], headers={"Accept": accept}).status_code == 200
+
+
+def test_thing_with_suffix_redirects_to_that_document(client: Any) -> None:
+    r = client.get("/id/state/BLR.ttl", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/doc/id/state/BLR.ttl"
+
+
+@pytest.mark.parametrize(
+    ("suffix", "expected"),
+    [("ttl", "text/turtle"), ("jsonld", "application/ld+json"), ("nt", "application/n-triples"),
+     ("rdf", "application/rdf+xml"), ("html", "text/html")],
+)
+def test_document_suffixes(client: Any, suffix: str, expected: str) -> None:
+    r = client.get(f"/doc/id/{BLR}.{suffix}", headers={"Accept": "text/html"})
+    assert r.status_code == 200
+    assert media(r) == expected
+    if expected in RDF_FORMATS:
+        triples = [q.triple for q in ox.parse(r.content, format=RDF_FORMATS[expected], base_iri=BASE)]
+        assert ox.Triple(ox.NamedNode(BASE + f"id/{BLR}"), ox.NamedNode(BASE + "ontology#candidate"),
+                         ox.NamedNode(BASE + "id/state/BLR")) in triples
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/id/state/XXX", "/doc/id/state/XXX.html", "/id/nothing", "/theme/no-such-theme", "/doc/", "/id/",
+     "/nowhere", "/doc/id/state/BLR.exe", "/dumps/secret.txt", "/queries/no-such-query", "/static/none.css",
+     "/id/state/%2e%2e/%2e%2e/etc/passwd", "/doc/id/state%2FBLR.ttl", "/" + "x" * 5000,
+     "/id/state/" + "B" * 3000],
+)
+def test_unknown_paths_are_404(client: Any, path: str) -> None:
+    r = client.get(path, headers={"Accept": "text/html"}, follow_redirects=False)
+    assert r.status_code == 404
+    no_trace(r)
+
+
+def test_vocabulary_and_graph_iris_dereference(client: Any) -> None:
+    for path in ("/theme/children", "/vocab/outcome-elected", "/ontology", "/graph/reference", "/id/dataset"):
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 303, path
+        assert client.get(r.headers["location"], headers={"Accept": "text/turtle"}).status_code == 200
+
+
+def test_named_graph_document_holds_the_graph(client: Any) -> None:
+    r = client.get("/doc/graph/letter/BLR-2007-04-09.nt")
+    assert r.status_code == 200
+    assert r.text.count("\n") > 500
+
+
+# -------------------------------------------------------------------------------- pages
+
+
+def test_landing_page(client: Any) -> None:
+    r = client.get("/", headers={"Accept": "text/html"})
+    assert r.status_code == 200
+    text = r.text
+    for words in ("Candidatures", "Belarus", "Switzerland", "Named queries", "Pledges by theme",
+                  "graph.ttl", "dataset.trig", "dataset.nt", "/sparql", f"/doc/id/{BLR}.html"):
+        assert words in text, words
+    assert "Content-Security-Policy" in r.headers
+
+
+def test_candidature_page_marks_each_pledge_in_the_letter(client: Any) -> None:
+    r = client.get(f"/doc/id/{BLR}.html")
+    assert r.status_code == 200
+    text = r.text
+    assert "The letter&#39;s text" in text or "The letter's text" in text
+    assert text.count("<mark id=\"pledge-") == 20
+    assert "Belarus is committed to international cooperation" in text
+    assert "Pledges by theme" in text and "International cooperation" in text
+    assert "<svg" in text and "Andrei Dapkiunas" in text
+
+
+def test_state_page_links_both_ways(client: Any) -> None:
+    r = client.get("/doc/id/state/BLR.html")
+    text = r.text
+    assert "<h1>Belarus</h1>" in text
+    assert "Linked from" in text and f"/doc/id/{BLR}.html" in text
+    assert "<svg" in text
+
+
+@pytest.mark.parametrize("path", ["/doc/id/resolution/A-RES-61-180.html", "/doc/theme/children.html",
+                                  "/doc/id/mandate/freedom-of-expression.html", "/doc/ontology.html",
+                                  "/doc/id/letter/BLR-2007-04-09/pledge/001.html", "/.well-known/void",
+                                  "/queries/candidatures", "/queries/pledges.html", "/sparql"])
+def test_pages_render(client: Any, path: str) -> None:
+    r = client.get(path, headers={"Accept": "text/html"})
+    assert r.status_code == 200, r.text
+    assert media(r) == "text/html"
+    assert "<h1>" in r.text
+
+
+def test_pledge_page_shows_its_place_in_the_letter(client: Any) -> None:
+    text = client.get("/doc/id/letter/BLR-2007-04-09/pledge/001.html").text
+    assert "In the letter" in text and "<mark>Belarus is committed" in text
+
+
+def test_pages_escape_what_they_show(client: Any) -> None:
+    r = client.get("/queries/candidatures", params={"state_iso3": "<script>alert(1)</script>"})
+    assert "<script>alert" not in r.text
+    assert "&lt;script&gt;" in r.text
+    r = client.get("/sparql", params={"query": "SELECT ('<b>x</b>' AS ?v) {}"}, headers={"Accept": "text/html"})
+    assert "<b>x</b>" not in r.text and "&lt;b&gt;x&lt;/b&gt;" in r.text
+
+
+def test_dataset_description_and_dumps(client: Any) -> None:
+    r = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and media(r) == "text/turtle"
+    triples = list(ox.parse(r.content, format=ox.RdfFormat.TURTLE))
+    predicates = {t.predicate.value for t in triples}
+    assert "http://rdfs.org/ns/void#triples" in predicates
+    assert "http://www.w3.org/ns/dcat#distribution" in predicates
+    assert "http://purl.org/dc/terms/license" in predicates
+    for name, fmt in (("graph.ttl", ox.RdfFormat.TURTLE), ("dataset.trig", ox.RdfFormat.TRIG),
+                      ("dataset.nt", ox.RdfFormat.N_TRIPLES)):
+        d = client.get(f"/dumps/{name}")
+        assert d.status_code == 200, name
+        assert len(list(ox.parse(d.content, format=fmt))) > 1000
+
+
+# -------------------------------------------------------------------------------- SPARQL protocol
+
+
+@pytest.mark.parametrize(("accept", "expected"), SELECT_ACCEPT)
+def test_select_content_negotiation(client: Any, accept: str, expected: str) -> None:
+    r = client.get("/sparql", params={"query": SELECT_STATES}, headers={"Accept": accept})
+    assert r.status_code == 200, r.text
+    assert media(r) == expected
+    assert r.headers["access-control-allow-origin"] == "*"
+    if expected == SPARQL_JSON:
+        rows = r.json()["results"]["bindings"]
+        assert "BLR" in [row["iso"]["value"] for row in rows]
+    elif expected == "text/csv":
+        rows = list(csv.DictReader(io.StringIO(r.text)))
+        assert "BLR" in [row["iso"] for row in rows]
+
+
+@pytest.mark.parametrize(("accept", "expected"), GRAPH_ACCEPT)
+def test_construct_content_negotiation(client: Any, accept: str, expected: str) -> None:
+    r = client.get("/sparql", params={"query": CONSTRUCT_BLR}, headers={"Accept": accept})
+    assert r.status_code == 200, r.text
+    assert media(r) == expected
+    triples = list(ox.parse(r.content, format=RDF_FORMATS[expected]))
+    assert len(triples) >= 9
+
+
+def test_select_by_post_form_and_by_post_query(client: Any) -> None:
+    a = client.post("/sparql", data={"query": SELECT_STATES}, headers={"Accept": SPARQL_JSON})
+    b = client.post("/sparql", content=SELECT_STATES.encode(),
+                    headers={"Content-Type": "application/sparql-query", "Accept": SPARQL_JSON})
+    assert a.status_code == b.status_code == 200
+    assert a.json() == b.json()
+
+
+def test_ask_and_format_parameter(client: Any) -> None:
+    r = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }", "format": "json"})
+    assert r.json()["boolean"] is True
+    r = client.get("/sparql", params={"query": SELECT_STATES, "format": "tsv"})
+    assert media(r) == "text/tab-separated-values" and r.text.startswith("?c\t?iso")
+
+
+def test_service_description(client: Any) -> None:
+    r = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    assert "sparql-service-description#Service" in r.text or "sd:Service" in r.text
+    assert "10000 rows" in r.text
+    assert "UnionDefaultGraph" in r.text
+    html = client.get("/sparql", headers={"Accept": "text/html"})
+    assert "<textarea" in html.text
+
+
+def test_cors_preflight(client: Any) -> None:
+    r = client.options("/sparql", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"})
+    assert r.status_code == 204
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert "POST" in r.headers["access-control-allow-methods"]
+
+
+def test_row_limit(built: Any) -> None:
+    from starlette.testclient import TestClient
+
+    from pledgegraph.serve.app import create_app
+
+    app = create_app(built, data_dir=built, max_rows=5, workers=1)
+    with TestClient(app) as c:
+        r = c.get("/sparql", params={"query": "SELECT * { ?s ?p ?o }"}, headers={"Accept": SPARQL_JSON})
+        assert len(r.json()["results"]["bindings"]) == 5
+        assert r.headers["x-result-truncated"] == "true"
+        r = c.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "application/n-triples"})
+        assert r.text.count("\n") == 5
+
+
+# -------------------------------------------------------------------------------- safety
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [
+        ({"method": "POST", "content": b"INSERT DATA { <a:b> <a:c> <a:d> }",
+          "headers": {"Content-Type": "application/sparql-update"}}, 403),
+        ({"method": "POST", "data": {"update": "DELETE WHERE { ?s ?p ?o }"}}, 403),
+        ({"method": "GET", "params": {"query": "DROP ALL"}}, 403),
+        ({"method": "GET", "params": {"query": "CLEAR DEFAULT"}}, 403),
+        ({"method": "GET", "params": {"update": "LOAD <http://example.org/x>"}}, 403),
+        ({"method": "PUT", "content": b"x"}, 405),
+        ({"method": "DELETE"}, 405),
+    ],
+)
+def test_updates_are_refused(client: Any, kwargs: dict[str, Any], status: int) -> None:
+    method = kwargs.pop("method")
+    r = client.request(method, "/sparql", **kwargs)
+    assert r.status_code == status
+    no_trace(r)
+    if status == 403:
+        assert "read-only" in r.text
+    assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
+
+
+@pytest.mark.parametrize(
+    ("query", "word"),
+    [
+        ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
+        ("select * where { service silent <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
+        ("SELECT * FROM <http://example.org/data.ttl> WHERE { ?s ?p ?o }", "FROM"),
+        ("SELECT * FROM NAMED <http://example.org/data.ttl> WHERE { GRAPH ?g { ?s ?p ?o } }", "FROM NAMED"),
+        ("CONSTRUCT { ?s ?p ?o } FROM <http://example.org/x> WHERE { ?s ?p ?o }", "FROM"),
+    ],
+)
+def test_service_and_from_are_refused(client: Any, query: str, word: str) -> None:
+    r = client.get("/sparql", params={"query": query})
+    assert r.status_code == 400
+    assert word.split()[0] in r.text and "not allowed" in r.text
+    no_trace(r)
+
+
+def test_dataset_parameters_are_refused(client: Any) -> None:
+    r = client.get("/sparql", params={"query": "ASK {}", "default-graph-uri": "http://example.org/g"})
+    assert r.status_code == 400 and "default-graph-uri" in r.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT ?x WHERE { BIND("SERVICE and FROM are words" AS ?x) }',
+        "SELECT ?service ?from WHERE { BIND(1 AS ?service) BIND(2 AS ?from) }",
+        "# SERVICE in a comment, FROM too\nASK {}",
+        "PREFIX service: <http://example.org/>\nSELECT * WHERE { ?s service:from ?o } LIMIT 1",
+        "SELECT * WHERE { ?s <http://example.org/SERVICE> ?o } LIMIT 1",
+    ],
+)
+def test_keywords_inside_strings_names_and_comments_are_fine(client: Any, query: str) -> None:
+    r = client.get("/sparql", params={"query": query}, headers={"Accept": SPARQL_JSON})
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("query", ["SELECT * WHERE { ?s ?p ", "SELEKT * {}", "SELECT * WHERE { ?s ?p ?o } LIMIT x"])
+def test_malformed_query_gets_the_parser_message(client: Any, query: str) -> None:
+    r = client.get("/sparql", params={"query": query})
+    assert r.status_code == 400
+    assert "syntax error" in r.text and "expected" in r.text
+    no_trace(r)
+
+
+def test_post_without_query_and_wrong_content_type(client: Any) -> None:
+    assert client.post("/sparql", data={}).status_code == 400
+    r = client.post("/sparql", content=b"{}", headers={"Content-Type": "application/json"})
+    assert r.status_code == 415
+
+
+def test_analyse_agrees_with_rdflib_on_the_named_queries() -> None:
+    from rdflib.plugins.sparql import parser
+
+    from pledgegraph.queries import catalogue
+    from pledgegraph.serve.sparql import analyse
+
+    for q in catalogue().values():
+        parsed = parser.parseQuery(q.text)
+        rdflib_form = parsed[1].name.replace("Query", "").upper()
+        assert analyse(q.text) == rdflib_form, q.name
+
+
+def test_error_responses_never_show_a_traceback(client: Any) -> None:
+    for path in ("/sparql?query=" + quote("SELECT (1/0 AS ?x) {}"), "/doc/id/state/ZZZ", "/../../etc/passwd"):
+        r = client.get(path)
+        no_trace(r)
+        json.dumps(r.text)
