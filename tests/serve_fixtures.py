@@ -55,7 +55,9 @@ class LiveServer:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")  # type: ignore[arg-type]
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )  # type: ignore[arg-type]
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -79,7 +81,9 @@ def live(built: Path) -> Iterator[LiveServer]:
     from pledgegraph.serve.app import create_app
 
     port = free_port()
-    app = create_app(built, data_dir=built, base=f"http://127.0.0.1:{port}/", query_timeout=2.0, workers=2)
+    app = create_app(
+        built, data_dir=built, base=f"http://127.0.0.1:{port}/", query_timeout=2.0, workers=2
+    )
     server = LiveServer(app)
     server.port, server.url = port, f"http://127.0.0.1:{port}/"
     server.server.config.port = port

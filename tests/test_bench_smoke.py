@@ -18,7 +18,11 @@ KEYS = {"size", "task", "engine", "median_s", "p95_s", "peak_mib"}
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bench")
-    subprocess.run([sys.executable, str(BENCH / "run.py"), "--sizes", "1,2", "--out", str(out)], check=True, timeout=900)
+    subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--sizes", "1,2", "--out", str(out)],
+        check=True,
+        timeout=900,
+    )
     return out
 
 
@@ -62,8 +66,8 @@ def test_corpus_is_synthetic_and_never_in_data(tmp_path: Path) -> None:
     assert len(paths) == 12 and all(p.name.startswith("synthetic-") for p in paths)
     assert "SYNTHETIC" in (tmp_path / "c" / "README.md").read_text(encoding="utf-8")
     assert len({p.read_text(encoding="utf-8") for p in paths}) == 12, "every letter differs"
-    assert corpus.generate(12, tmp_path / "d") and [p.read_bytes() for p in sorted((tmp_path / "d").glob("*.txt"))] == [
-        p.read_bytes() for p in sorted(paths)
-    ], "the same size and seed give the same corpus"
+    assert corpus.generate(12, tmp_path / "d") and [
+        p.read_bytes() for p in sorted((tmp_path / "d").glob("*.txt"))
+    ] == [p.read_bytes() for p in sorted(paths)], "the same size and seed give the same corpus"
     with pytest.raises(ValueError):
         corpus.generate(1, ROOT / "data" / "synthetic")

@@ -5,11 +5,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
-from serve_fixtures import BLR, ROOT, built, live  # noqa: F401
+
+import serve_fixtures
+from serve_fixtures import BLR, ROOT
+
+# the shared fixtures, used by name in this module
+built = serve_fixtures.built
+live = serve_fixtures.live
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -27,8 +33,17 @@ def chromium() -> str:
 
 
 def run_chromium(*args: str) -> str:
-    cmd = [chromium(), "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-           "--hide-scrollbars", "--no-first-run", "--user-data-dir=/tmp/pledgegraph-chromium", *args]
+    cmd = [
+        chromium(),
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--no-first-run",
+        "--user-data-dir=/tmp/pledgegraph-chromium",
+        *args,
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
@@ -37,10 +52,21 @@ def run_chromium(*args: str) -> str:
 @pytest.mark.parametrize(
     ("name", "path", "expected"),
     [
-        ("landing", "", ["Candidatures", "Belarus", "Named queries", "Pledges by theme", "graph.ttl"]),
-        ("candidature-BLR", f"doc/id/{BLR}.html",
-         ["Pledges by theme", "The letter's text", "Belarus is committed to international cooperation",
-          "International cooperation"]),
+        (
+            "landing",
+            "",
+            ["Candidatures", "Belarus", "Named queries", "Pledges by theme", "graph.ttl"],
+        ),
+        (
+            "candidature-BLR",
+            f"doc/id/{BLR}.html",
+            [
+                "Pledges by theme",
+                "The letter's text",
+                "Belarus is committed to international cooperation",
+                "International cooperation",
+            ],
+        ),
         ("state-BLR", "doc/id/state/BLR.html", ["Belarus", "Linked from", "Around it"]),
     ],
 )

@@ -28,7 +28,9 @@ def _sources(tmp: Path) -> Path:
 def _same(a: Path, b: Path) -> None:
     for name in OUTPUTS:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
-    assert sorted(p.name for p in (a / "sources").iterdir()) == sorted(p.name for p in (b / "sources").iterdir())
+    assert sorted(p.name for p in (a / "sources").iterdir()) == sorted(
+        p.name for p in (b / "sources").iterdir()
+    )
     left, right = ox.Store.read_only(str(a / "store")), ox.Store.read_only(str(b / "store"))
     assert set(left) == set(right)
 
@@ -42,17 +44,24 @@ def test_rebuild_after_one_change_is_byte_identical_to_a_clean_build(tmp_path: P
     out = tmp_path / "incremental" / "build"
     first = _build(src, out)
     assert first.cache_hits == 0 and first.cache_misses > 0
-    assert (out.parent / ".pledgegraph-cache").is_dir() and not (out / ".pledgegraph-cache").exists()
+    assert (out.parent / ".pledgegraph-cache").is_dir() and not (
+        out / ".pledgegraph-cache"
+    ).exists()
 
     again = _build(src, out)
     assert again.cache_misses == 0, "an unchanged rebuild reads everything from the cache"
 
     changed = sorted(src.glob("*.txt"))[1]
-    changed.write_text(changed.read_text(encoding="utf-8") + "\nThe Government pledges to cooperate with the treaty bodies.\n",
-                       encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8")
+        + "\nThe Government pledges to cooperate with the treaty bodies.\n",
+        encoding="utf-8",
+    )
     (src / SEED.name).unlink()  # and one letter withdrawn
     rebuilt = _build(src, out)
-    assert rebuilt.cache_misses == 2, "only the changed letter is read (its source entry) and graphed anew"
+    assert rebuilt.cache_misses == 2, (
+        "only the changed letter is read (its source entry) and graphed anew"
+    )
 
     clean = _build(src, tmp_path / "clean" / "build", use_cache=False)
     _same(out, tmp_path / "clean" / "build")
@@ -65,10 +74,14 @@ def test_cache_outside_the_output_and_keyed_by_environment(tmp_path: Path) -> No
     _build(src, tmp_path / "a" / "build", cache=cache)
     hit = _build(src, tmp_path / "b" / "build", cache=cache)
     assert hit.cache_misses == 0
-    moved = build([src], tmp_path / "d" / "build", "https://example.org/pg/", log=lambda m: None, cache=cache)
+    moved = build(
+        [src], tmp_path / "d" / "build", "https://example.org/pg/", log=lambda m: None, cache=cache
+    )
     assert moved.cache_hits == 0, "another base IRI is another environment"
     assert environment_key(BASE) != environment_key("https://example.org/pg/")
-    assert len([p for p in cache.iterdir() if p.is_dir()]) == 1, "entries of other environments are pruned"
+    assert len([p for p in cache.iterdir() if p.is_dir()]) == 1, (
+        "entries of other environments are pruned"
+    )
     _same(tmp_path / "a" / "build", tmp_path / "b" / "build")
 
 

@@ -10,7 +10,14 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
-from serve_fixtures import BLR, built, client  # noqa: F401
+
+import serve_fixtures
+from serve_fixtures import BLR
+
+# the shared fixtures, used by name in this module
+built = serve_fixtures.built
+client = serve_fixtures.client
+
 
 BASE = "https://w3id.org/pledgegraph/"
 SPARQL_JSON = "application/sparql-results+json"
@@ -40,7 +47,10 @@ DOCUMENT_ACCEPT = [
 SELECT_ACCEPT = [
     ("application/sparql-results+json", SPARQL_JSON),
     ("application/json", SPARQL_JSON),
-    ("application/sparql-results+json,application/json,text/javascript,application/javascript", SPARQL_JSON),
+    (
+        "application/sparql-results+json,application/json,text/javascript,application/javascript",
+        SPARQL_JSON,
+    ),
     ("application/sparql-results+xml", "application/sparql-results+xml"),
     ("application/xml", "application/sparql-results+xml"),
     ("text/csv", "text/csv"),
@@ -115,25 +125,51 @@ def test_thing_with_suffix_redirects_to_that_document(client: Any) -> None:
 
 @pytest.mark.parametrize(
     ("suffix", "expected"),
-    [("ttl", "text/turtle"), ("jsonld", "application/ld+json"), ("nt", "application/n-triples"),
-     ("rdf", "application/rdf+xml"), ("html", "text/html")],
+    [
+        ("ttl", "text/turtle"),
+        ("jsonld", "application/ld+json"),
+        ("nt", "application/n-triples"),
+        ("rdf", "application/rdf+xml"),
+        ("html", "text/html"),
+    ],
 )
 def test_document_suffixes(client: Any, suffix: str, expected: str) -> None:
     r = client.get(f"/doc/id/{BLR}.{suffix}", headers={"Accept": "text/html"})
     assert r.status_code == 200
     assert media(r) == expected
     if expected in RDF_FORMATS:
-        triples = [q.triple for q in ox.parse(r.content, format=RDF_FORMATS[expected], base_iri=BASE)]
-        assert ox.Triple(ox.NamedNode(BASE + f"id/{BLR}"), ox.NamedNode(BASE + "ontology#candidate"),
-                         ox.NamedNode(BASE + "id/state/BLR")) in triples
+        triples = [
+            q.triple for q in ox.parse(r.content, format=RDF_FORMATS[expected], base_iri=BASE)
+        ]
+        assert (
+            ox.Triple(
+                ox.NamedNode(BASE + f"id/{BLR}"),
+                ox.NamedNode(BASE + "ontology#candidate"),
+                ox.NamedNode(BASE + "id/state/BLR"),
+            )
+            in triples
+        )
 
 
 @pytest.mark.parametrize(
     "path",
-    ["/id/state/XXX", "/doc/id/state/XXX.html", "/id/nothing", "/theme/no-such-theme", "/doc/", "/id/",
-     "/nowhere", "/doc/id/state/BLR.exe", "/dumps/secret.txt", "/queries/no-such-query", "/static/none.css",
-     "/id/state/%2e%2e/%2e%2e/etc/passwd", "/doc/id/state%2FBLR.ttl", "/" + "x" * 5000,
-     "/id/state/" + "B" * 3000],
+    [
+        "/id/state/XXX",
+        "/doc/id/state/XXX.html",
+        "/id/nothing",
+        "/theme/no-such-theme",
+        "/doc/",
+        "/id/",
+        "/nowhere",
+        "/doc/id/state/BLR.exe",
+        "/dumps/secret.txt",
+        "/queries/no-such-query",
+        "/static/none.css",
+        "/id/state/%2e%2e/%2e%2e/etc/passwd",
+        "/doc/id/state%2FBLR.ttl",
+        "/" + "x" * 5000,
+        "/id/state/" + "B" * 3000,
+    ],
 )
 def test_unknown_paths_are_404(client: Any, path: str) -> None:
     r = client.get(path, headers={"Accept": "text/html"}, follow_redirects=False)
@@ -142,10 +178,18 @@ def test_unknown_paths_are_404(client: Any, path: str) -> None:
 
 
 def test_vocabulary_and_graph_iris_dereference(client: Any) -> None:
-    for path in ("/theme/children", "/vocab/outcome-elected", "/ontology", "/graph/reference", "/id/dataset"):
+    for path in (
+        "/theme/children",
+        "/vocab/outcome-elected",
+        "/ontology",
+        "/graph/reference",
+        "/id/dataset",
+    ):
         r = client.get(path, follow_redirects=False)
         assert r.status_code == 303, path
-        assert client.get(r.headers["location"], headers={"Accept": "text/turtle"}).status_code == 200
+        assert (
+            client.get(r.headers["location"], headers={"Accept": "text/turtle"}).status_code == 200
+        )
 
 
 def test_named_graph_document_holds_the_graph(client: Any) -> None:
@@ -161,8 +205,18 @@ def test_landing_page(client: Any) -> None:
     r = client.get("/", headers={"Accept": "text/html"})
     assert r.status_code == 200
     text = r.text
-    for words in ("Candidatures", "Belarus", "Switzerland", "Named queries", "Pledges by theme",
-                  "graph.ttl", "dataset.trig", "dataset.nt", "/sparql", f"/doc/id/{BLR}.html"):
+    for words in (
+        "Candidatures",
+        "Belarus",
+        "Switzerland",
+        "Named queries",
+        "Pledges by theme",
+        "graph.ttl",
+        "dataset.trig",
+        "dataset.nt",
+        "/sparql",
+        f"/doc/id/{BLR}.html",
+    ):
         assert words in text, words
     assert "Content-Security-Policy" in r.headers
 
@@ -172,7 +226,7 @@ def test_candidature_page_marks_each_pledge_in_the_letter(client: Any) -> None:
     assert r.status_code == 200
     text = r.text
     assert "The letter&#39;s text" in text or "The letter's text" in text
-    assert text.count("<mark id=\"pledge-") == 20
+    assert text.count('<mark id="pledge-') == 20
     assert "Belarus is committed to international cooperation" in text
     assert "Pledges by theme" in text and "International cooperation" in text
     assert "<svg" in text and "Andrei Dapkiunas" in text
@@ -186,10 +240,20 @@ def test_state_page_links_both_ways(client: Any) -> None:
     assert "<svg" in text
 
 
-@pytest.mark.parametrize("path", ["/doc/id/resolution/A-RES-61-180.html", "/doc/theme/children.html",
-                                  "/doc/id/mandate/freedom-of-expression.html", "/doc/ontology.html",
-                                  "/doc/id/letter/BLR-2007-04-09/pledge/001.html", "/.well-known/void",
-                                  "/queries/candidatures", "/queries/pledges.html", "/sparql"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/doc/id/resolution/A-RES-61-180.html",
+        "/doc/theme/children.html",
+        "/doc/id/mandate/freedom-of-expression.html",
+        "/doc/ontology.html",
+        "/doc/id/letter/BLR-2007-04-09/pledge/001.html",
+        "/.well-known/void",
+        "/queries/candidatures",
+        "/queries/pledges.html",
+        "/sparql",
+    ],
+)
 def test_pages_render(client: Any, path: str) -> None:
     r = client.get(path, headers={"Accept": "text/html"})
     assert r.status_code == 200, r.text
@@ -206,7 +270,9 @@ def test_pages_escape_what_they_show(client: Any) -> None:
     r = client.get("/queries/candidatures", params={"state_iso3": "<script>alert(1)</script>"})
     assert "<script>alert" not in r.text
     assert "&lt;script&gt;" in r.text
-    r = client.get("/sparql", params={"query": "SELECT ('<b>x</b>' AS ?v) {}"}, headers={"Accept": "text/html"})
+    r = client.get(
+        "/sparql", params={"query": "SELECT ('<b>x</b>' AS ?v) {}"}, headers={"Accept": "text/html"}
+    )
     assert "<b>x</b>" not in r.text and "&lt;b&gt;x&lt;/b&gt;" in r.text
 
 
@@ -218,8 +284,11 @@ def test_dataset_description_and_dumps(client: Any) -> None:
     assert "http://rdfs.org/ns/void#triples" in predicates
     assert "http://www.w3.org/ns/dcat#distribution" in predicates
     assert "http://purl.org/dc/terms/license" in predicates
-    for name, fmt in (("graph.ttl", ox.RdfFormat.TURTLE), ("dataset.trig", ox.RdfFormat.TRIG),
-                      ("dataset.nt", ox.RdfFormat.N_TRIPLES)):
+    for name, fmt in (
+        ("graph.ttl", ox.RdfFormat.TURTLE),
+        ("dataset.trig", ox.RdfFormat.TRIG),
+        ("dataset.nt", ox.RdfFormat.N_TRIPLES),
+    ):
         d = client.get(f"/dumps/{name}")
         assert d.status_code == 200, name
         assert len(list(ox.parse(d.content, format=fmt))) > 1000
@@ -253,8 +322,11 @@ def test_construct_content_negotiation(client: Any, accept: str, expected: str) 
 
 def test_select_by_post_form_and_by_post_query(client: Any) -> None:
     a = client.post("/sparql", data={"query": SELECT_STATES}, headers={"Accept": SPARQL_JSON})
-    b = client.post("/sparql", content=SELECT_STATES.encode(),
-                    headers={"Content-Type": "application/sparql-query", "Accept": SPARQL_JSON})
+    b = client.post(
+        "/sparql",
+        content=SELECT_STATES.encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": SPARQL_JSON},
+    )
     assert a.status_code == b.status_code == 200
     assert a.json() == b.json()
 
@@ -277,7 +349,10 @@ def test_service_description(client: Any) -> None:
 
 
 def test_cors_preflight(client: Any) -> None:
-    r = client.options("/sparql", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"})
+    r = client.options(
+        "/sparql",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"},
+    )
     assert r.status_code == 204
     assert r.headers["access-control-allow-origin"] == "*"
     assert "POST" in r.headers["access-control-allow-methods"]
@@ -290,10 +365,16 @@ def test_row_limit(built: Any) -> None:
 
     app = create_app(built, data_dir=built, max_rows=5, workers=1)
     with TestClient(app) as c:
-        r = c.get("/sparql", params={"query": "SELECT * { ?s ?p ?o }"}, headers={"Accept": SPARQL_JSON})
+        r = c.get(
+            "/sparql", params={"query": "SELECT * { ?s ?p ?o }"}, headers={"Accept": SPARQL_JSON}
+        )
         assert len(r.json()["results"]["bindings"]) == 5
         assert r.headers["x-result-truncated"] == "true"
-        r = c.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "application/n-triples"})
+        r = c.get(
+            "/sparql",
+            params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+            headers={"Accept": "application/n-triples"},
+        )
         assert r.text.count("\n") == 5
 
 
@@ -303,8 +384,14 @@ def test_row_limit(built: Any) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "status"),
     [
-        ({"method": "POST", "content": b"INSERT DATA { <a:b> <a:c> <a:d> }",
-          "headers": {"Content-Type": "application/sparql-update"}}, 403),
+        (
+            {
+                "method": "POST",
+                "content": b"INSERT DATA { <a:b> <a:c> <a:d> }",
+                "headers": {"Content-Type": "application/sparql-update"},
+            },
+            403,
+        ),
         ({"method": "POST", "data": {"update": "DELETE WHERE { ?s ?p ?o }"}}, 403),
         ({"method": "GET", "params": {"query": "DROP ALL"}}, 403),
         ({"method": "GET", "params": {"query": "CLEAR DEFAULT"}}, 403),
@@ -329,7 +416,10 @@ def test_updates_are_refused(client: Any, kwargs: dict[str, Any], status: int) -
         ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
         ("select * where { service silent <http://example.org/sparql> { ?s ?p ?o } }", "SERVICE"),
         ("SELECT * FROM <http://example.org/data.ttl> WHERE { ?s ?p ?o }", "FROM"),
-        ("SELECT * FROM NAMED <http://example.org/data.ttl> WHERE { GRAPH ?g { ?s ?p ?o } }", "FROM NAMED"),
+        (
+            "SELECT * FROM NAMED <http://example.org/data.ttl> WHERE { GRAPH ?g { ?s ?p ?o } }",
+            "FROM NAMED",
+        ),
         ("CONSTRUCT { ?s ?p ?o } FROM <http://example.org/x> WHERE { ?s ?p ?o }", "FROM"),
     ],
 )
@@ -341,7 +431,9 @@ def test_service_and_from_are_refused(client: Any, query: str, word: str) -> Non
 
 
 def test_dataset_parameters_are_refused(client: Any) -> None:
-    r = client.get("/sparql", params={"query": "ASK {}", "default-graph-uri": "http://example.org/g"})
+    r = client.get(
+        "/sparql", params={"query": "ASK {}", "default-graph-uri": "http://example.org/g"}
+    )
     assert r.status_code == 400 and "default-graph-uri" in r.text
 
 
@@ -360,7 +452,9 @@ def test_keywords_inside_strings_names_and_comments_are_fine(client: Any, query:
     assert r.status_code == 200, r.text
 
 
-@pytest.mark.parametrize("query", ["SELECT * WHERE { ?s ?p ", "SELEKT * {}", "SELECT * WHERE { ?s ?p ?o } LIMIT x"])
+@pytest.mark.parametrize(
+    "query", ["SELECT * WHERE { ?s ?p ", "SELEKT * {}", "SELECT * WHERE { ?s ?p ?o } LIMIT x"]
+)
 def test_malformed_query_gets_the_parser_message(client: Any, query: str) -> None:
     r = client.get("/sparql", params={"query": query})
     assert r.status_code == 400
@@ -387,7 +481,11 @@ def test_analyse_agrees_with_rdflib_on_the_named_queries() -> None:
 
 
 def test_error_responses_never_show_a_traceback(client: Any) -> None:
-    for path in ("/sparql?query=" + quote("SELECT (1/0 AS ?x) {}"), "/doc/id/state/ZZZ", "/../../etc/passwd"):
+    for path in (
+        "/sparql?query=" + quote("SELECT (1/0 AS ?x) {}"),
+        "/doc/id/state/ZZZ",
+        "/../../etc/passwd",
+    ):
         r = client.get(path)
         no_trace(r)
         json.dumps(r.text)

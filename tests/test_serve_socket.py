@@ -10,8 +10,15 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
-from serve_fixtures import BLR, built, live  # noqa: F401
 from SPARQLWrapper import JSON, POST, TURTLE, XML, SPARQLWrapper
+
+import serve_fixtures
+from serve_fixtures import BLR
+
+# the shared fixtures, used by name in this module
+built = serve_fixtures.built
+live = serve_fixtures.live
+
 
 pytestmark = pytest.mark.server
 
@@ -60,8 +67,14 @@ def test_sparqlwrapper_construct_turtle(live: Any) -> None:
     w = wrapper(live, q, TURTLE)
     body = w.query().response.read()
     triples = [t.triple for t in ox.parse(body, format=ox.RdfFormat.TURTLE)]
-    assert ox.Triple(ox.NamedNode(DATA + f"id/{BLR}"), ox.NamedNode(DATA + "ontology#candidate"),
-                     ox.NamedNode(DATA + "id/state/BLR")) in triples
+    assert (
+        ox.Triple(
+            ox.NamedNode(DATA + f"id/{BLR}"),
+            ox.NamedNode(DATA + "ontology#candidate"),
+            ox.NamedNode(DATA + "id/state/BLR"),
+        )
+        in triples
+    )
 
 
 def test_iris_are_served_at_the_served_base(live: Any) -> None:
@@ -97,7 +110,9 @@ def test_paths_outside_the_data_are_404(live: Any, path: str) -> None:
 
 def _timed_get(live: Any, query: str, out: dict[str, Any]) -> None:
     start = time.monotonic()
-    status, _, body = raw_get(live, "/sparql?query=" + quote(query), "application/sparql-results+json")
+    status, _, body = raw_get(
+        live, "/sparql?query=" + quote(query), "application/sparql-results+json"
+    )
     out.update(status=status, body=body, elapsed=time.monotonic() - start)
 
 
@@ -130,8 +145,12 @@ def test_runaway_query_is_stopped_and_others_are_answered(live: Any) -> None:
 
 def test_update_refused_over_the_socket(live: Any) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=30)
-    conn.request("POST", "/sparql", body=b"INSERT DATA { <a:b> <a:c> <a:d> }",
-                 headers={"Content-Type": "application/sparql-update"})
+    conn.request(
+        "POST",
+        "/sparql",
+        body=b"INSERT DATA { <a:b> <a:c> <a:d> }",
+        headers={"Content-Type": "application/sparql-update"},
+    )
     r = conn.getresponse()
     assert r.status == 403 and b"read-only" in r.read()
     conn.close()

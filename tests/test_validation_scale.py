@@ -23,13 +23,19 @@ def dev_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _content(findings):  # type: ignore[no-untyped-def]
     """What a whole-graph run can report: everything but the letter a finding came from."""
-    return {(f.severity, f.shape, f.focus, f.path, f.value, f.message, f.source_text) for f in findings}
+    return {
+        (f.severity, f.shape, f.focus, f.path, f.value, f.message, f.source_text) for f in findings
+    }
 
 
 def test_every_shape_compiles() -> None:
     import rdflib
 
-    node_shapes = set(shapes_graph().subjects(rdflib.RDF.type, rdflib.URIRef("http://www.w3.org/ns/shacl#NodeShape")))
+    node_shapes = set(
+        shapes_graph().subjects(
+            rdflib.RDF.type, rdflib.URIRef("http://www.w3.org/ns/shacl#NodeShape")
+        )
+    )
     assert {c.shape for c in compiled_shapes()} == {str(s) for s in node_shapes}
 
 
@@ -52,14 +58,19 @@ def test_per_letter_report_is_the_whole_graph_report(dev_build: Path) -> None:
     per_letter = revalidate(dev_build)
     data = rdflib.Graph()
     data.parse(dev_build / "graph.ttl", format="turtle")
-    _, results, _ = shacl(data, shacl_graph=shapes_graph(), inference="none", advanced=True, allow_warnings=True)
+    _, results, _ = shacl(
+        data, shacl_graph=shapes_graph(), inference="none", advanced=True, allow_warnings=True
+    )
     whole = _findings(results, data, "")
     assert _content(per_letter) == _content(whole)
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.ttl")), ids=lambda p: p.name)
 def test_engines_agree_on_every_shape_example(example: Path) -> None:
-    triples = [(t.subject, t.predicate, t.object) for t in ox.parse(path=str(example), format=ox.RdfFormat.TURTLE)]
+    triples = [
+        (t.subject, t.predicate, t.object)
+        for t in ox.parse(path=str(example), format=ox.RdfFormat.TURTLE)
+    ]
     sparql = validate_letters([("example", triples)], engine="sparql")
     reference = validate_letters([("example", triples)], engine="pyshacl")
     assert sparql == reference

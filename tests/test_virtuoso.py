@@ -21,9 +21,7 @@ from pyoxigraph import (
     NamedNode,
     Quad,
     RdfFormat,
-    Store,
     Triple,
-    Variable,
     serialize,
 )
 
@@ -497,32 +495,11 @@ def test_stopped_store(tmp_path: Path, small_build: Path) -> None:
 # -- RemoteStore answers like the embedded store ---------------------------------------------------
 
 
-class _LocalStore:
-    """The embedded store's interface over pyoxigraph, until ``pledgegraph.store`` is there."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def select(
-        self, query: str, bindings: dict[str, Term] | None = None
-    ) -> tuple[list[str], list[dict[str, Term | None]]]:
-        substitutions = {Variable(k): v for k, v in (bindings or {}).items()}
-        solutions: Any = self.store.query(
-            query, use_default_graph_as_union=True, substitutions=substitutions
-        )
-        variables = [v.value for v in solutions.variables]
-        return variables, [{name: solution[name] for name in variables} for solution in solutions]
-
-
 def embedded_store(dataset: Path) -> Any:
-    """The project's embedded store over ``dataset`` (N-Quads), or a stand-in with its interface."""
-    store = Store()
-    store.bulk_load(path=dataset, format=RdfFormat.N_QUADS)
-    try:
-        from pledgegraph.store import EmbeddedStore  # type: ignore[attr-defined]
-    except ImportError:
-        return _LocalStore(store)
-    return EmbeddedStore(store)
+    """The project's embedded store over ``dataset`` (N-Quads), its union in the default graph."""
+    from pledgegraph.store import EmbeddedStore
+
+    return EmbeddedStore.from_nquads(dataset)
 
 
 def as_values(rows: list[dict[str, Term | None]]) -> list[dict[str, str | None]]:

@@ -84,7 +84,10 @@ def export_site(data_dir: Path, out: Path, base: str | None) -> int:
         write(".well-known/void.ttl", describe.serialize(void, "text/turtle"))
         for item in ctx.dumps():
             data = ctx.dump(item["name"])
-            write(f"dumps/{item['name']}", data.read_bytes() if isinstance(data, Path) else data or b"")
+            write(
+                f"dumps/{item['name']}",
+                data.read_bytes() if isinstance(data, Path) else data or b"",
+            )
         for f in sorted(STATIC.iterdir()):
             if f.is_file():
                 write(f"static/{f.name}", f.read_bytes())

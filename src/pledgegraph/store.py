@@ -52,6 +52,16 @@ class EmbeddedStore:
         except OSError as e:
             raise StoreError(f"{path}: cannot open the store: {e}") from None
 
+    @classmethod
+    def from_nquads(cls, path: Path) -> EmbeddedStore:
+        """An in-memory store of a dataset file, with the union of its graphs in the default graph."""
+        store = ox.Store()
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        store.bulk_extend(
+            [ox.Quad(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, None)]
+        )
+        return cls(store)
+
     def _query(
         self, query: str, bindings: Mapping[str, Term] | None = None
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", default="build", metavar="DIR", help="the build to serve (default: build/)")
+    p.add_argument(
+        "--data", default="build", metavar="DIR", help="the build to serve (default: build/)"
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     p.add_argument(
@@ -18,14 +20,32 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="the served base, e.g. http://127.0.0.1:8000/: the data's IRIs are rewritten onto it "
         "(default: the build's own base, with paths served relative to it)",
     )
-    p.add_argument("--query-timeout", type=float, default=10.0, metavar="SECONDS",
-                   help="stop a SPARQL query after this many seconds (default: 10)")
-    p.add_argument("--max-rows", type=int, default=10_000, help="most rows (or triples) a query returns (default: 10000)")
-    p.add_argument("--workers", type=int, default=None, help="query processes (default: 2 to 4, by core count)")
-    p.add_argument("--endpoint", metavar="URL", help="serve over this SPARQL 1.1 endpoint instead of the build's store")
+    p.add_argument(
+        "--query-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="stop a SPARQL query after this many seconds (default: 10)",
+    )
+    p.add_argument(
+        "--max-rows",
+        type=int,
+        default=10_000,
+        help="most rows (or triples) a query returns (default: 10000)",
+    )
+    p.add_argument(
+        "--workers", type=int, default=None, help="query processes (default: 2 to 4, by core count)"
+    )
+    p.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="serve over this SPARQL 1.1 endpoint instead of the build's store",
+    )
     p.add_argument("--user", default=None, help="user for --endpoint")
     p.add_argument("--password", default=None, help="password for --endpoint")
-    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -39,23 +59,42 @@ def main(args: argparse.Namespace) -> int:
         if args.endpoint:
             from ..remote import RemoteStore
 
-            store: object = RemoteStore(args.endpoint, user=args.user, password=args.password,
-                                        timeout=args.query_timeout)
+            store: object = RemoteStore(
+                args.endpoint, user=args.user, password=args.password, timeout=args.query_timeout
+            )
             if not data_dir.is_dir():
                 data_dir = None  # type: ignore[assignment]
         else:
             if not (data_dir / "store").is_dir():
-                print(f"error: {data_dir}: no build here (run `pledgegraph build --out {data_dir}` first)",
-                      file=sys.stderr)
+                print(
+                    f"error: {data_dir}: no build here (run `pledgegraph build --out {data_dir}` first)",
+                    file=sys.stderr,
+                )
                 return 2
             store = data_dir
-        app = create_app(store, base=args.base, data_dir=data_dir, query_timeout=args.query_timeout,
-                         max_rows=args.max_rows, workers=args.workers)
+        app = create_app(
+            store,
+            base=args.base,
+            data_dir=data_dir,
+            query_timeout=args.query_timeout,
+            max_rows=args.max_rows,
+            workers=args.workers,
+        )
     except StoreError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     served = app.state.ctx.bases.served
-    print(f"serving {data_dir or args.endpoint} at http://{args.host}:{args.port}/ (base {served})", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, http="auto",
-                access_log=args.log_level == "debug", server_header=False)
+    print(
+        f"serving {data_dir or args.endpoint} at http://{args.host}:{args.port}/ (base {served})",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        http="auto",
+        access_log=args.log_level == "debug",
+        server_header=False,
+    )
     return 0

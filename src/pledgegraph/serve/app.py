@@ -18,7 +18,13 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -59,7 +65,9 @@ class Context:
 
     def graphs(self) -> list[str]:
         if self._graphs is None:
-            _, rows = self.backend.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
+            _, rows = self.backend.select(
+                "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
+            )
             self._graphs = [r["g"].value for r in rows]
         return self._graphs
 
@@ -77,8 +85,10 @@ class Context:
     def dumps(self) -> list[dict[str, str]]:
         if self.data_dir is None or not (self.data_dir / "dataset.nq").is_file():
             return []
-        return [{"name": name, "media": media, "href": f"{self.bases.prefix}dumps/{name}"}
-                for name, (media, _) in DUMPS.items()]
+        return [
+            {"name": name, "media": media, "href": f"{self.bases.prefix}dumps/{name}"}
+            for name, (media, _) in DUMPS.items()
+        ]
 
     def dump(self, name: str) -> bytes | Path | None:
         """A dump file of the build: copied as is, or generated once from dataset.nq."""
@@ -141,14 +151,21 @@ def _wants_html(request: Request) -> bool:
 
 
 def _html(content: str, status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
-    return HTMLResponse(content, status_code=status, headers={"Content-Security-Policy": HTML_CSP, **(headers or {})})
+    return HTMLResponse(
+        content,
+        status_code=status,
+        headers={"Content-Security-Policy": HTML_CSP, **(headers or {})},
+    )
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:
     ctx: Context | None = getattr(request.app.state, "ctx", None)
     if ctx is not None and _wants_html(request) and not request.url.path.endswith("/sparql"):
         try:
-            return _html(pages.render(ctx, "error.html", title=f"{status}", status=status, message=message), status)
+            return _html(
+                pages.render(ctx, "error.html", title=f"{status}", status=status, message=message),
+                status,
+            )
         except Exception:  # an error page must never fail into a traceback
             log.exception("error page failed")
     headers = sparql.CORS if request.url.path.endswith("/sparql") else None
@@ -172,7 +189,9 @@ async def _backend_error(request: Request, exc: Exception) -> Response:
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.error("internal error on %s: %s: %s", request.url.path, type(exc).__name__, exc)
-    return PlainTextResponse("internal server error (the details are in the server's log)\n", status_code=500)
+    return PlainTextResponse(
+        "internal server error (the details are in the server's log)\n", status_code=500
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -202,7 +221,9 @@ def thing(request: Request) -> Response:
         raise HTTPException(404)
     rel = rel.rstrip("/")
     target = f"{ctx.bases.prefix}doc/{rel}" + (f".{conneg.EXTENSIONS[media]}" if media else "")
-    return RedirectResponse(target, status_code=303, headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"})
+    return RedirectResponse(
+        target, status_code=303, headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
+    )
 
 
 def document(request: Request) -> Response:
@@ -222,16 +243,23 @@ def document(request: Request) -> Response:
         if media is None:
             return PlainTextResponse(
                 f"not acceptable: this document is offered as {conneg.offered(conneg.DOCUMENT_OFFERS)}\n",
-                status_code=406, headers=headers,
+                status_code=406,
+                headers=headers,
             )
-        headers["Content-Location"] = f"{ctx.bases.prefix}doc/{rel.rstrip('/')}.{conneg.EXTENSIONS[media]}"
+        headers["Content-Location"] = (
+            f"{ctx.bases.prefix}doc/{rel.rstrip('/')}.{conneg.EXTENSIONS[media]}"
+        )
     return render_document(ctx, iri, media, headers)
 
 
-def render_document(ctx: Context, iri: str, media: str, headers: dict[str, str] | None = None) -> Response:
+def render_document(
+    ctx: Context, iri: str, media: str, headers: dict[str, str] | None = None
+) -> Response:
     headers = dict(headers or {})
     alternates = ", ".join(
-        f'<{ctx.bases.page(iri, ext)}>; rel="alternate"; type="{m}"' for ext, m in conneg.SUFFIXES.items() if m != media
+        f'<{ctx.bases.page(iri, ext)}>; rel="alternate"; type="{m}"'
+        for ext, m in conneg.SUFFIXES.items()
+        if m != media
     )
     headers["Link"] = alternates
     if media == "text/html":
@@ -245,11 +273,15 @@ def void(request: Request) -> Response:
     ctx: Context = request.app.state.ctx
     media = conneg.negotiate(request.headers.get("accept"), conneg.DOCUMENT_OFFERS)
     if media is None:
-        return PlainTextResponse(f"offered as {conneg.offered(conneg.DOCUMENT_OFFERS)}\n", status_code=406)
+        return PlainTextResponse(
+            f"offered as {conneg.offered(conneg.DOCUMENT_OFFERS)}\n", status_code=406
+        )
     if media == "text/html":
         return render_document(ctx, ctx.bases.data + "id/dataset", media, {"Vary": "Accept"})
     body = describe.serialize(void_triples(ctx), media)
-    return Response(body, media_type=media, headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"})
+    return Response(
+        body, media_type=media, headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
+    )
 
 
 def void_triples(ctx: Context) -> list[ox.Triple]:
@@ -320,7 +352,9 @@ def make_context(
     data_dir = Path(data_dir) if data_dir is not None else None
     manifest = _read_manifest(data_dir)
     data = data_base or manifest.get("base") or DEFAULT_BASE
-    backend = backend_for(store, data_dir=data_dir, timeout=query_timeout, max_rows=max_rows, workers=workers)
+    backend = backend_for(
+        store, data_dir=data_dir, timeout=query_timeout, max_rows=max_rows, workers=workers
+    )
     return Context(backend, describe.Bases.make(data, base), data_dir, manifest)
 
 
@@ -339,8 +373,15 @@ def create_app(
     `base` is where the app is served (default: the data's own base); IRIs of the data are rewritten
     onto it in documents and pages, so they dereference where served.
     """
-    ctx = make_context(store, base=base, data_dir=data_dir, query_timeout=query_timeout, max_rows=max_rows,
-                       data_base=data_base, workers=workers)
+    ctx = make_context(
+        store,
+        base=base,
+        data_dir=data_dir,
+        query_timeout=query_timeout,
+        max_rows=max_rows,
+        data_base=data_base,
+        workers=workers,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -355,7 +396,11 @@ def create_app(
     routes = [
         Route("/", landing),
         Route("/index.html", landing),
-        Route("/sparql", sparql.endpoint, methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]),
+        Route(
+            "/sparql",
+            sparql.endpoint,
+            methods=["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"],
+        ),
         Route("/.well-known/void", void),
         Route("/dumps/{name}", dump),
         Route("/queries/{name}", named_query),

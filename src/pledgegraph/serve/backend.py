@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -47,9 +48,13 @@ class Backend(Protocol):
     max_rows: int
     timeout: float
 
-    def sparql(self, query: str, form: str, select_media: str | None, graph_media: str | None) -> Answer: ...
+    def sparql(
+        self, query: str, form: str, select_media: str | None, graph_media: str | None
+    ) -> Answer: ...
 
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> tuple[list[str], list[Row]]: ...
+    def select(
+        self, query: str, bindings: Mapping[str, Term] | None = None
+    ) -> tuple[list[str], list[Row]]: ...
 
     def close(self) -> None: ...
 
@@ -72,11 +77,17 @@ class DirectBackend:
         self.max_rows = max_rows
         self.timeout = timeout
 
-    def sparql(self, query: str, form: str, select_media: str | None, graph_media: str | None) -> Answer:
-        reply = _unwrap(worker.handle(self.store, ("sparql", query, select_media, graph_media, self.max_rows)))
+    def sparql(
+        self, query: str, form: str, select_media: str | None, graph_media: str | None
+    ) -> Answer:
+        reply = _unwrap(
+            worker.handle(self.store, ("sparql", query, select_media, graph_media, self.max_rows))
+        )
         return Answer(reply[1], reply[2], reply[3])
 
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> tuple[list[str], list[Row]]:
+    def select(
+        self, query: str, bindings: Mapping[str, Term] | None = None
+    ) -> tuple[list[str], list[Row]]:
         reply = _unwrap(worker.handle(self.store, ("select", query, dict(bindings or {}))))
         return reply[1], _as_rows(reply[1], reply[2])
 
@@ -99,7 +110,12 @@ class ProcessPoolBackend:
     """
 
     def __init__(
-        self, store_path: Path, *, workers: int | None = None, timeout: float = 10.0, max_rows: int = 10_000
+        self,
+        store_path: Path,
+        *,
+        workers: int | None = None,
+        timeout: float = 10.0,
+        max_rows: int = 10_000,
     ) -> None:
         self.store_path = str(store_path)
         self.size = workers or max(2, min(4, os.cpu_count() or 2))
@@ -120,7 +136,9 @@ class ProcessPoolBackend:
                 return
             if not Path(self.store_path).is_dir():
                 raise BackendError(500, "no store in the build")
-            threads = [threading.Thread(target=self._add_worker, daemon=True) for _ in range(self.size)]
+            threads = [
+                threading.Thread(target=self._add_worker, daemon=True) for _ in range(self.size)
+            ]
             for t in threads:
                 t.start()
             for t in threads:
@@ -135,7 +153,14 @@ class ProcessPoolBackend:
         up_r, up_w = os.pipe()
         try:
             process = subprocess.Popen(
-                [sys.executable, "-m", "pledgegraph.serve.worker", self.store_path, str(down_r), str(up_w)],
+                [
+                    sys.executable,
+                    "-m",
+                    "pledgegraph.serve.worker",
+                    self.store_path,
+                    str(down_r),
+                    str(up_w),
+                ],
                 pass_fds=(down_r, up_w),
                 stdin=subprocess.DEVNULL,
             )
@@ -171,15 +196,11 @@ class ProcessPoolBackend:
             return
 
     def _kill(self, w: _Worker) -> None:
-        try:
+        with contextlib.suppress(OSError):
             w.process.kill()
-        except OSError:
-            pass
         for conn in (w.send, w.recv):
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
 
     def _replace(self, w: _Worker) -> None:
         with self._lock:
@@ -203,10 +224,8 @@ class ProcessPoolBackend:
         for w in workers:
             self._kill(w)
         for w in workers:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 w.process.wait(2)
-            except subprocess.TimeoutExpired:
-                pass
 
     # -- queries --------------------------------------------------------------------------------
 
@@ -230,21 +249,28 @@ class ProcessPoolBackend:
                 healthy = True
                 return _unwrap(reply)
             raise BackendError(
-                503, f"the query ran longer than the time limit of {self.timeout:g} s and was stopped"
+                503,
+                f"the query ran longer than the time limit of {self.timeout:g} s and was stopped",
             )
         except (EOFError, OSError):
-            raise BackendError(500, "the query process stopped unexpectedly (out of memory?)") from None
+            raise BackendError(
+                500, "the query process stopped unexpectedly (out of memory?)"
+            ) from None
         finally:
             if healthy:
                 self._idle.put(w)
             else:
                 self._replace(w)
 
-    def sparql(self, query: str, form: str, select_media: str | None, graph_media: str | None) -> Answer:
+    def sparql(
+        self, query: str, form: str, select_media: str | None, graph_media: str | None
+    ) -> Answer:
         reply = self._call(("sparql", query, select_media, graph_media, self.max_rows))
         return Answer(reply[1], reply[2], reply[3])
 
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> tuple[list[str], list[Row]]:
+    def select(
+        self, query: str, bindings: Mapping[str, Term] | None = None
+    ) -> tuple[list[str], list[Row]]:
         reply = self._call(("select", query, dict(bindings or {})))
         return reply[1], _as_rows(reply[1], reply[2])
 
@@ -258,9 +284,13 @@ class RemoteBackend:
         self.max_rows = max_rows
 
     def _error(self, e: Exception) -> BackendError:
-        return BackendError(502, f"the triple store behind this endpoint failed: {worker.first_line(str(e), 500)}")
+        return BackendError(
+            502, f"the triple store behind this endpoint failed: {worker.first_line(str(e), 500)}"
+        )
 
-    def sparql(self, query: str, form: str, select_media: str | None, graph_media: str | None) -> Answer:
+    def sparql(
+        self, query: str, form: str, select_media: str | None, graph_media: str | None
+    ) -> Answer:
         media = select_media if form in ("SELECT", "ASK") else graph_media
         if media is None:
             raise BackendError(406, f"no acceptable media type for a {form} query")
@@ -270,7 +300,9 @@ class RemoteBackend:
             raise self._error(e) from None
         return Answer(body, (content_type or media).split(";")[0].strip())
 
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> tuple[list[str], list[Row]]:
+    def select(
+        self, query: str, bindings: Mapping[str, Term] | None = None
+    ) -> tuple[list[str], list[Row]]:
         try:
             names, rows = self.remote.select(query, bindings)
         except Exception as e:  # any failure of the remote store becomes one clear line
@@ -298,7 +330,9 @@ def backend_for(
         return RemoteBackend(store, timeout=timeout, max_rows=max_rows)
     if data_dir is not None and (Path(data_dir) / "store").is_dir():
         # the app queries the build through its own read-only processes, which it can stop
-        return ProcessPoolBackend(Path(data_dir) / "store", workers=workers, timeout=timeout, max_rows=max_rows)
+        return ProcessPoolBackend(
+            Path(data_dir) / "store", workers=workers, timeout=timeout, max_rows=max_rows
+        )
     if isinstance(store, ox.Store):
         return DirectBackend(store, timeout=timeout, max_rows=max_rows)
     inner = getattr(store, "store", None)

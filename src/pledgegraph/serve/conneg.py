@@ -26,7 +26,10 @@ EXTENSIONS = {media: ext for ext, media in SUFFIXES.items()}
 
 SELECT_OFFERS: Offers = (
     ("application/sparql-results+json", ("application/sparql-results+json", "application/json")),
-    ("application/sparql-results+xml", ("application/sparql-results+xml", "application/xml", "text/xml")),
+    (
+        "application/sparql-results+xml",
+        ("application/sparql-results+xml", "application/xml", "text/xml"),
+    ),
     ("text/csv", ("text/csv",)),
     ("text/tab-separated-values", ("text/tab-separated-values",)),
     ("text/html", ("text/html", "application/xhtml+xml")),
@@ -57,7 +60,9 @@ FORMAT_PARAM = {
 }
 for _offers in (SELECT_OFFERS, GRAPH_OFFERS):
     for _media, _ in _offers:
-        FORMAT_PARAM.setdefault(_media, (_media, None) if _offers is SELECT_OFFERS else (None, _media))
+        FORMAT_PARAM.setdefault(
+            _media, (_media, None) if _offers is SELECT_OFFERS else (None, _media)
+        )
 
 
 @lru_cache(maxsize=512)

@@ -19,7 +19,14 @@ if TYPE_CHECKING:
 THING_ROOTS = ("id", "theme", "vocab", "ontology", "graph")
 VOCAB_ROOTS = ("theme", "vocab", "ontology")
 MAX_INCOMING = 2000
-LABEL_PROPERTIES = (SKOS + "prefLabel", RDFS + "label", DCTERMS + "title", SCHEMA + "name", FOAF + "name", RDF + "value")
+LABEL_PROPERTIES = (
+    SKOS + "prefLabel",
+    RDFS + "label",
+    DCTERMS + "title",
+    SCHEMA + "name",
+    FOAF + "name",
+    RDF + "value",
+)
 
 # pyoxigraph binds (substitutes) only variables of the projection: each query selects ?s
 Q_OUT = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -29,10 +36,7 @@ Q_EXISTS = (
     "UNION { GRAPH ?s { ?a ?b ?c } BIND(3 AS ?k) } } LIMIT 1"
 )
 Q_GRAPH = "SELECT ?s ?x ?p ?o WHERE {{ GRAPH ?s {{ ?x ?p ?o }} }} LIMIT {limit}"
-Q_ONTOLOGY = (
-    "SELECT ?x ?p ?o WHERE { ?x ?p ?o "
-    f'FILTER(STRSTARTS(STR(?x), "{PG}")) }}'
-)
+Q_ONTOLOGY = f'SELECT ?x ?p ?o WHERE {{ ?x ?p ?o FILTER(STRSTARTS(STR(?x), "{PG}")) }}'
 Q_LABELS = (
     "SELECT ?x ?lp ?l WHERE {{ VALUES ?x {{ {values} }} VALUES ?lp {{ {props} }} ?x ?lp ?l }}"
 )
@@ -171,7 +175,11 @@ def rewrite(bases: Bases, triples: Iterable[ox.Triple]) -> Iterable[ox.Triple]:
     if bases.data == bases.served:
         return triples
     return [
-        ox.Triple(_rewrite_term(bases, t.subject), _rewrite_term(bases, t.predicate), _rewrite_term(bases, t.object))
+        ox.Triple(
+            _rewrite_term(bases, t.subject),
+            _rewrite_term(bases, t.predicate),
+            _rewrite_term(bases, t.object),
+        )
         for t in triples
     ]
 
@@ -305,13 +313,18 @@ def describe(backend: Backend, bases: Bases, iri: str, per_predicate: int = 40) 
         return (0 if p in LABEL_PROPERTIES else 1, labels.get(p) or local_name(p))
 
     outgoing = [
-        Arc(node(bases, labels, ox.NamedNode(p)), sorted((node(bases, labels, v) for v in vs), key=_node_key))
+        Arc(
+            node(bases, labels, ox.NamedNode(p)),
+            sorted((node(bases, labels, v) for v in vs), key=_node_key),
+        )
         for p, vs in sorted(out.items(), key=lambda kv: order(kv[0]))
     ]
     incoming = []
     for p, subjects in sorted(inc.items(), key=lambda kv: order(kv[0])):
         shown = sorted((node(bases, labels, s) for s in subjects[:per_predicate]), key=_node_key)
-        incoming.append(Arc(node(bases, labels, ox.NamedNode(p)), shown, max(0, len(subjects) - per_predicate)))
+        incoming.append(
+            Arc(node(bases, labels, ox.NamedNode(p)), shown, max(0, len(subjects) - per_predicate))
+        )
     return Description(
         iri=iri,
         served=bases.to_served(iri),

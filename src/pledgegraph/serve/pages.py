@@ -109,7 +109,11 @@ def env() -> Environment:
 
 
 def render(ctx: Context, template: str, **values: Any) -> str:
-    return env().get_template(template).render(ctx=ctx, prefix=ctx.bases.prefix, version=__version__, **values)
+    return (
+        env()
+        .get_template(template)
+        .render(ctx=ctx, prefix=ctx.bases.prefix, version=__version__, **values)
+    )
 
 
 def _int(term: Any) -> int | None:
@@ -131,7 +135,9 @@ def landing(ctx: Context) -> str:
     candidatures = [
         {
             "href": ctx.bases.href(r["c"].value),
-            "state": r["state_label"].value if r.get("state_label") else local_name(r["state"].value),
+            "state": r["state_label"].value
+            if r.get("state_label")
+            else local_name(r["state"].value),
             "state_href": ctx.bases.href(r["state"].value),
             "date": r["date"].value if r.get("date") else "",
             "term": r["term"].value if r.get("term") else "",
@@ -160,13 +166,19 @@ def landing(ctx: Context) -> str:
 
 
 def _themes(ctx: Context) -> list[dict[str, Any]]:
-    query = PREFIX_BLOCK + """SELECT ?theme (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?p) AS ?n) WHERE {
+    query = (
+        PREFIX_BLOCK
+        + """SELECT ?theme (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?p) AS ?n) WHERE {
   ?p a pg:Pledge ; pg:theme ?theme . OPTIONAL { ?theme skos:prefLabel ?l }
 } GROUP BY ?theme ORDER BY DESC(?n) ?label"""
+    )
     _, rows = ctx.backend.select(query)
     return [
-        {"label": r["label"].value if r.get("label") else local_name(r["theme"].value),
-         "href": ctx.bases.href(r["theme"].value), "n": _int(r["n"]) or 0}
+        {
+            "label": r["label"].value if r.get("label") else local_name(r["theme"].value),
+            "href": ctx.bases.href(r["theme"].value),
+            "n": _int(r["n"]) or 0,
+        }
         for r in rows
     ]
 
@@ -259,9 +271,21 @@ def excerpts(ctx: Context, iri: str) -> list[Excerpt]:
             continue
         lo = max(0, start - 240)
         hi = min(len(text), end + 240)
-        lo = text.rfind("\n", 0, start - 120) + 1 if start > 120 and text.rfind("\n", lo, start) >= 0 else lo
-        out.append(Excerpt(("…" if lo > 0 else "") + text[lo:start], text[start:end],
-                           text[end:hi] + ("…" if hi < len(text) else ""), start, end, file))
+        lo = (
+            text.rfind("\n", 0, start - 120) + 1
+            if start > 120 and text.rfind("\n", lo, start) >= 0
+            else lo
+        )
+        out.append(
+            Excerpt(
+                ("…" if lo > 0 else "") + text[lo:start],
+                text[start:end],
+                text[end:hi] + ("…" if hi < len(text) else ""),
+                start,
+                end,
+                file,
+            )
+        )
     return out
 
 
@@ -277,8 +301,14 @@ def candidature(ctx: Context, iri: str, candidature_desc: Description) -> dict[s
     for r in rows:
         p = pledges.setdefault(
             r["pledge"].value,
-            {"iri": r["pledge"].value, "ordinal": _int(r.get("ordinal")), "text": r["text"].value,
-             "themes": [], "start": None, "end": None},
+            {
+                "iri": r["pledge"].value,
+                "ordinal": _int(r.get("ordinal")),
+                "text": r["text"].value,
+                "themes": [],
+                "start": None,
+                "end": None,
+            },
         )
         if r.get("theme") is not None and r["theme"].value not in p["themes"]:
             p["themes"].append(r["theme"].value)
@@ -296,16 +326,21 @@ def candidature(ctx: Context, iri: str, candidature_desc: Description) -> dict[s
         for theme in p["themes"] or [""]:
             g = groups.setdefault(
                 theme,
-                {"label": labels.get(theme, local_name(theme)) if theme else "No theme",
-                 "href": ctx.bases.href(theme) if theme else None, "pledges": [],
-                 "colour": palette.get(theme, 0)},
+                {
+                    "label": labels.get(theme, local_name(theme)) if theme else "No theme",
+                    "href": ctx.bases.href(theme) if theme else None,
+                    "pledges": [],
+                    "colour": palette.get(theme, 0),
+                },
             )
             g["pledges"].append(p)
     text = ctx.source_text(file) if file else None
     segments: list[Segment] = []
     if text is not None:
         pos = 0
-        for p in sorted((p for p in pledges.values() if p["start"] is not None), key=lambda p: p["start"]):
+        for p in sorted(
+            (p for p in pledges.values() if p["start"] is not None), key=lambda p: p["start"]
+        ):
             start, end = p["start"], p["end"]
             if start < pos or end > len(text):  # overlapping or out of range: listed, not marked
                 continue
@@ -313,11 +348,19 @@ def candidature(ctx: Context, iri: str, candidature_desc: Description) -> dict[s
             segments.append(Segment(text[start:end], p))
             pos = end
         segments.append(Segment(text[pos:]))
-    hide = {PG + "pledge", PG + "statement", PG + "evidence", PG + "mentionsResolution", PG + "reportsVisit",
-            PG + "reportsEvent"}
+    hide = {
+        PG + "pledge",
+        PG + "statement",
+        PG + "evidence",
+        PG + "mentionsResolution",
+        PG + "reportsVisit",
+        PG + "reportsEvent",
+    }
     return {
         "facts": [a for a in candidature_desc.outgoing if a.predicate.term.value not in hide],
-        "letter_facts": [a for a in letter_desc.outgoing if a.predicate.term.value not in hide] if letter_desc else [],
+        "letter_facts": [a for a in letter_desc.outgoing if a.predicate.term.value not in hide]
+        if letter_desc
+        else [],
         "letter": letter_desc,
         "file": file,
         "pledges": list(pledges.values()),
@@ -341,8 +384,10 @@ def resource(ctx: Context, iri: str) -> str:
         _, rows = ctx.backend.select(Q_TERMS)
         terms: OrderedDict[str, dict[str, Any]] = OrderedDict()
         for r in rows:
-            t = terms.setdefault(r["t"].value, {"name": local_name(r["t"].value), "types": [], "label": "",
-                                                "comment": ""})
+            t = terms.setdefault(
+                r["t"].value,
+                {"name": local_name(r["t"].value), "types": [], "label": "", "comment": ""},
+            )
             kind = local_name(r["type"].value)
             if kind not in t["types"]:
                 t["types"].append(kind)
@@ -353,8 +398,14 @@ def resource(ctx: Context, iri: str) -> str:
         extra["terms"] = list(terms.values())
     formats = [(ext, ctx.bases.page(iri, ext)) for ext in ("ttl", "jsonld", "nt", "rdf")]
     return render(
-        ctx, template, title=desc.label, desc=desc, diagram=diagram(desc), formats=formats,
-        is_type=lambda t: t in types, **extra,
+        ctx,
+        template,
+        title=desc.label,
+        desc=desc,
+        diagram=diagram(desc),
+        formats=formats,
+        is_type=lambda t: t in types,
+        **extra,
     )
 
 
@@ -378,17 +429,31 @@ def json_row(ctx: Context, names: list[str], binding: dict[str, Any]) -> list[No
     return out
 
 
-def term_row(ctx: Context, names: list[str], row: dict[str, Any], labels: dict[str, str]) -> list[Node | None]:
+def term_row(
+    ctx: Context, names: list[str], row: dict[str, Any], labels: dict[str, str]
+) -> list[Node | None]:
     return [None if row.get(n) is None else node(ctx.bases, labels, row[n]) for n in names]
 
 
-def query_page(ctx: Context, query: NamedQuery, names: list[str], rows: list[dict[str, Any]],
-               params: dict[str, str], error: str | None = None) -> str:
+def query_page(
+    ctx: Context,
+    query: NamedQuery,
+    names: list[str],
+    rows: list[dict[str, Any]],
+    params: dict[str, str],
+    error: str | None = None,
+) -> str:
     iris = {v.value for r in rows for v in r.values() if isinstance(v, ox.NamedNode)}
     labels = fetch_labels(ctx.backend, iris) if iris and len(iris) < 2000 else {}
     return render(
-        ctx, "query.html", title=query.title, query=query, names=names,
-        rows=[term_row(ctx, names, r, labels) for r in rows], params=params, error=error,
+        ctx,
+        "query.html",
+        title=query.title,
+        query=query,
+        names=names,
+        rows=[term_row(ctx, names, r, labels) for r in rows],
+        params=params,
+        error=error,
     )
 
 

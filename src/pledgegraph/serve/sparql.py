@@ -31,7 +31,18 @@ CORS = {
     "Access-Control-Max-Age": "86400",
 }
 
-UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+UPDATE_WORDS = {
+    "INSERT",
+    "DELETE",
+    "LOAD",
+    "CLEAR",
+    "DROP",
+    "CREATE",
+    "ADD",
+    "MOVE",
+    "COPY",
+    "WITH",
+}
 FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 
 # Strings, IRIs, comments, variables, language tags and prefixed names are skipped whole, so a
@@ -69,7 +80,8 @@ def analyse(query: str) -> str:
             form = upper
         elif upper == "SERVICE":
             raise BackendError(
-                400, "SERVICE is not allowed: this endpoint answers from its own data and does not query other services"
+                400,
+                "SERVICE is not allowed: this endpoint answers from its own data and does not query other services",
             )
         elif upper == "FROM":
             raise BackendError(
@@ -131,7 +143,9 @@ def _media(request: Request, params: list[tuple[str, str]]) -> tuple[str | None,
             select_media, graph_media = conneg.FORMAT_PARAM[value.strip().lower()]
             return select_media, graph_media
     accept = request.headers.get("accept")
-    return conneg.negotiate(accept, conneg.SELECT_OFFERS), conneg.negotiate(accept, conneg.GRAPH_OFFERS)
+    return conneg.negotiate(accept, conneg.SELECT_OFFERS), conneg.negotiate(
+        accept, conneg.GRAPH_OFFERS
+    )
 
 
 async def endpoint(request: Request) -> Response:
@@ -139,7 +153,9 @@ async def endpoint(request: Request) -> Response:
     if request.method == "OPTIONS":
         return Response(status_code=204, headers=_cors())
     if request.method not in ("GET", "HEAD", "POST"):
-        return error_response(405, "use GET or POST (this endpoint is read-only)", {"Allow": "GET, POST, OPTIONS"})
+        return error_response(
+            405, "use GET or POST (this endpoint is read-only)", {"Allow": "GET, POST, OPTIONS"}
+        )
     try:
         query, update, params = await _read_request(request)
         if update is not None:
@@ -153,7 +169,9 @@ async def endpoint(request: Request) -> Response:
             )
         if query is None:
             if request.method == "POST":
-                raise BackendError(400, "no query: send query=... (form) or an application/sparql-query body")
+                raise BackendError(
+                    400, "no query: send query=... (form) or an application/sparql-query body"
+                )
             return await _describe_service(request, ctx)
         form = analyse(query)
         select_media, graph_media = _media(request, params)
@@ -169,8 +187,11 @@ async def endpoint(request: Request) -> Response:
         answer = await run_in_threadpool(ctx.backend.sparql, query, form, select_media, graph_media)
     except BackendError as e:
         if e.status == 406:
-            return error_response(406, f"{e.message}\n(offered: {conneg.offered(conneg.SELECT_OFFERS)}; "
-                                  f"{conneg.offered(conneg.GRAPH_OFFERS)})")
+            return error_response(
+                406,
+                f"{e.message}\n(offered: {conneg.offered(conneg.SELECT_OFFERS)}; "
+                f"{conneg.offered(conneg.GRAPH_OFFERS)})",
+            )
         return error_response(e.status, e.message)
     headers = _cors({"Vary": "Accept", "X-Result-Limit": str(ctx.backend.max_rows)})
     if answer.truncated:
@@ -218,7 +239,9 @@ async def _html_results(request: Request, ctx: Context, query: str, form: str) -
         truncated=truncated,
     )
     status = error[0] if error else 200
-    return Response(html, status_code=status, media_type="text/html", headers=_cors({"Vary": "Accept"}))
+    return Response(
+        html, status_code=status, media_type="text/html", headers=_cors({"Vary": "Accept"})
+    )
 
 
 async def _describe_service(request: Request, ctx: Context) -> Response:
@@ -226,11 +249,23 @@ async def _describe_service(request: Request, ctx: Context) -> Response:
     if media == "text/html":
         from . import pages
 
-        html = pages.render(ctx, "sparql.html", title="SPARQL query", query=pages.EXAMPLE_QUERY, error=None,
-                            names=[], rows=[], text=None, boolean=None, truncated=False)
+        html = pages.render(
+            ctx,
+            "sparql.html",
+            title="SPARQL query",
+            query=pages.EXAMPLE_QUERY,
+            error=None,
+            names=[],
+            rows=[],
+            text=None,
+            boolean=None,
+            truncated=False,
+        )
         return Response(html, media_type="text/html", headers=_cors({"Vary": "Accept"}))
     if media is None:
-        return error_response(406, f"the service description is offered as {conneg.offered(conneg.DOCUMENT_OFFERS)}")
+        return error_response(
+            406, f"the service description is offered as {conneg.offered(conneg.DOCUMENT_OFFERS)}"
+        )
     from .describe import serialize
 
     body = serialize(service_description(ctx), media)
@@ -268,16 +303,32 @@ def service_description(ctx: Context) -> list[ox.Triple]:
         (dataset, SD + "defaultGraph", default_graph),
         (dataset, DCTERMS + "source", described),
         (default_graph, RDF + "type", n(SD + "Graph")),
-        (default_graph, RDFS + "comment", ox.Literal("the union of all named graphs", language="en")),
+        (
+            default_graph,
+            RDFS + "comment",
+            ox.Literal("the union of all named graphs", language="en"),
+        ),
     ]
-    for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                "Turtle", "JSON-LD", "N-Triples", "RDF_XML"):
+    for fmt in (
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "JSON-LD",
+        "N-Triples",
+        "RDF_XML",
+    ):
         t.append((endpoint, SD + "resultFormat", n(FORMATS + fmt)))
     for graph in ctx.graphs():
         # sd:name is the IRI a query names the graph by (queries see the data's own IRIs)
         key = re.sub(r"[^A-Za-z0-9]+", "-", graph.removeprefix(ctx.bases.data)).strip("-")
         node = n(ctx.bases.served + "sparql#graph-" + key)
-        t += [(dataset, SD + "namedGraph", node), (node, RDF + "type", n(SD + "NamedGraph")), (node, SD + "name", n(graph))]
+        t += [
+            (dataset, SD + "namedGraph", node),
+            (node, RDF + "type", n(SD + "NamedGraph")),
+            (node, SD + "name", n(graph)),
+        ]
     t.append((described, VOID + "sparqlEndpoint", endpoint))
     return [ox.Triple(s, n(p), o) for s, p, o in t]
 

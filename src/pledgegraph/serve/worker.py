@@ -82,7 +82,9 @@ def _term_xml(term: Any) -> str:
         if term.language:
             return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
         if term.datatype.value != XSD_STRING:
-            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+            return (
+                f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+            )
         return f"<literal>{escape(term.value)}</literal>"
     if isinstance(term, ox.Triple):
         return (
@@ -109,12 +111,17 @@ def _csv_cell(term: Any) -> str:
 def serialize_solutions(names: Sequence[str], rows: Iterable[Sequence[Any]], fmt: str) -> bytes:
     """SELECT results in SPARQL 1.1 JSON, XML, CSV or TSV."""
     if fmt == "json":
-        bindings = [{n: _term_json(v) for n, v in zip(names, row, strict=True) if v is not None} for row in rows]
+        bindings = [
+            {n: _term_json(v) for n, v in zip(names, row, strict=True) if v is not None}
+            for row in rows
+        ]
         return json.dumps(
             {"head": {"vars": list(names)}, "results": {"bindings": bindings}}, ensure_ascii=False
         ).encode()
     if fmt == "xml":
-        parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
+        parts = [
+            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+        ]
         parts += [f"<variable name={quoteattr(n)}/>" for n in names]
         parts.append("</head><results>")
         for row in rows:
@@ -157,17 +164,34 @@ def run_sparql(
     result = _query(store, query)
     if isinstance(result, ox.QuerySolutions):
         if select_media is None:
-            return ("error", 406, "this is a SELECT query: ask for SPARQL results JSON, XML, CSV or TSV")
+            return (
+                "error",
+                406,
+                "this is a SELECT query: ask for SPARQL results JSON, XML, CSV or TSV",
+            )
         names = [v.value for v in result.variables]
         rows = list(islice(_rows(result, len(names)), max_rows + 1))
         truncated = len(rows) > max_rows
-        return ("ok", serialize_solutions(names, rows[:max_rows], SELECT_MEDIA[select_media]), select_media, truncated)
+        return (
+            "ok",
+            serialize_solutions(names, rows[:max_rows], SELECT_MEDIA[select_media]),
+            select_media,
+            truncated,
+        )
     if isinstance(result, ox.QueryBoolean):
         if select_media is None:
-            return ("error", 406, "this is an ASK query: ask for SPARQL results JSON, XML, CSV or TSV")
+            return (
+                "error",
+                406,
+                "this is an ASK query: ask for SPARQL results JSON, XML, CSV or TSV",
+            )
         return ("ok", result.serialize(format=_BOOLEAN_FORMATS[select_media]), select_media, False)
     if graph_media is None:
-        return ("error", 406, "this is a CONSTRUCT or DESCRIBE query: ask for Turtle, JSON-LD, N-Triples or RDF/XML")
+        return (
+            "error",
+            406,
+            "this is a CONSTRUCT or DESCRIBE query: ask for Turtle, JSON-LD, N-Triples or RDF/XML",
+        )
     triples = list(islice(result, max_rows + 1))
     truncated = len(triples) > max_rows
     body = ox.serialize(triples[:max_rows], format=GRAPH_MEDIA[graph_media], prefixes=_prefixes())
@@ -241,7 +265,9 @@ def main(argv: list[str]) -> int:
     """`python -m pledgegraph.serve.worker STORE READ_FD WRITE_FD`, started by the server's pool."""
     store_path, read_fd, write_fd = argv[0], int(argv[1]), int(argv[2])
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops us
-    serve_forever(Connection(read_fd, writable=False), Connection(write_fd, readable=False), store_path)
+    serve_forever(
+        Connection(read_fd, writable=False), Connection(write_fd, readable=False), store_path
+    )
     return 0
 
 
