@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
 import serve_fixtures
 from serve_fixtures import BLR
 
@@ -23,10 +24,22 @@ def site(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_site_has_pages_documents_and_dumps(site: Path) -> None:
-    for rel in ("index.html", f"doc/id/{BLR}.html", f"doc/id/{BLR}.ttl", "doc/id/state/BLR.jsonld",
-                "doc/id/state/BLR.nt", "doc/id/state/BLR.rdf", "doc/theme/children.html", "doc/ontology.html",
-                "queries/candidatures.html", ".well-known/void", "dumps/graph.ttl", "dumps/dataset.trig",
-                "static/style.css", "id/state/BLR/index.html"):
+    for rel in (
+        "index.html",
+        f"doc/id/{BLR}.html",
+        f"doc/id/{BLR}.ttl",
+        "doc/id/state/BLR.jsonld",
+        "doc/id/state/BLR.nt",
+        "doc/id/state/BLR.rdf",
+        "doc/theme/children.html",
+        "doc/ontology.html",
+        "queries/candidatures.html",
+        ".well-known/void",
+        "dumps/graph.ttl",
+        "dumps/dataset.trig",
+        "static/style.css",
+        "id/state/BLR/index.html",
+    ):
         assert (site / rel).is_file(), rel
 
 
@@ -34,7 +47,7 @@ def test_site_pages_link_to_files_that_exist(site: Path) -> None:
     import re
 
     page = (site / f"doc/id/{BLR}.html").read_text()
-    assert "<mark id=\"pledge-" in page
+    assert '<mark id="pledge-' in page
     for href in set(re.findall(r'href="(/[^"#]*)', page)):
         assert (site / href.lstrip("/")).is_file(), href
 
@@ -42,4 +55,7 @@ def test_site_pages_link_to_files_that_exist(site: Path) -> None:
 def test_site_documents_parse(site: Path) -> None:
     triples = list(ox.parse(path=str(site / "doc/id/state/BLR.ttl"), format=ox.RdfFormat.TURTLE))
     assert triples
-    assert "sparql" not in (site / "index.html").read_text().split("<main>")[1].split("</main>")[0].lower()
+    assert (
+        "sparql"
+        not in (site / "index.html").read_text().split("<main>")[1].split("</main>")[0].lower()
+    )

@@ -431,8 +431,16 @@ def write_build(
         (tmp / "report.json").write_text(report_json(findings), encoding="utf-8")
         sources = tmp / "sources"
         sources.mkdir()
+        unchanged = _previous_sources(previous)
         for letter in letters:
             name = letter.doc.name if letter.doc.media_type == "text/plain" else letter.doc.name + ".txt"
+            if unchanged.get(name) == letter.doc.sha256:
+                try:
+                    # The previous build is replaced, not edited: sharing its unchanged files is safe.
+                    os.link(previous / "sources" / name, sources / name)  # type: ignore[operator]
+                    continue
+                except OSError:
+                    pass
             (sources / name).write_text(letter.doc.text, encoding="utf-8", newline="")
         digests = {p.iri: p.digest() for p in parts}
         if not (previous and _update_store(previous, tmp / "store", parts, digests, base)):
@@ -448,7 +456,13 @@ def write_build(
             "pledgegraph": __version__,
             "base": base,
             "letters": [
-                {"key": lt.key, "source": lt.doc.name, "sha256": lt.doc.sha256, "graph": f"{base}graph/letter/{lt.key}"}
+                {
+                    "key": lt.key,
+                    "source": lt.doc.name,
+                    "media_type": lt.doc.media_type,
+                    "sha256": lt.doc.sha256,
+                    "graph": f"{base}graph/letter/{lt.key}",
+                }
                 for lt in letters
             ],
             "triples": triples,
@@ -462,6 +476,20 @@ def write_build(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return triples
+
+
+def _previous_sources(previous: Path | None) -> dict[str, str]:
+    """File name in sources/ -> SHA-256 of the text, for the previous build (empty without one)."""
+    if previous is None:
+        return {}
+    try:
+        manifest = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
+        return {
+            (e["source"] if e.get("media_type", "text/plain") == "text/plain" else e["source"] + ".txt"): e["sha256"]
+            for e in manifest["letters"]
+        }
+    except (OSError, KeyError, ValueError, TypeError):
+        return {}
 
 
 def _update_store(previous: Path, target: Path, parts: Sequence[GraphPart], digests: dict[str, str], base: str) -> bool:

@@ -195,6 +195,12 @@ class Document:
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
+    def __getstate__(self) -> dict[str, object]:
+        # The normalised view is rebuilt on demand: pickling its offset table would triple the cache.
+        state = dict(self.__dict__)
+        state.pop("norm", None)
+        return state
+
     def region_norm(self, name: str) -> tuple[str, int]:
         """The normalised text of a region and the normalised offset where it starts."""
         span = self.regions.get(name)

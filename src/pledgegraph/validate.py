@@ -8,7 +8,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cache
 
 import pyoxigraph as ox
@@ -41,7 +41,8 @@ class Finding:
         return tuple("" if v is None else v for v in fields)
 
     def key(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        """A stable key from the content (the result's IRI in report.ttl)."""
+        return hashlib.sha256("\x1f".join(self.sort_key()).encode()).hexdigest()[:16]
 
 
 @cache
@@ -750,7 +751,7 @@ def report_text(findings: Sequence[Finding]) -> str:
 
 def report_json(findings: Sequence[Finding]) -> str:
     return json.dumps(
-        {"conforms": conforms(findings), "results": [asdict(f) for f in findings]},
+        {"conforms": conforms(findings), "results": [dict(vars(f)) for f in findings]},
         indent=2,
         ensure_ascii=False,
     )

@@ -41,6 +41,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="serve over this SPARQL 1.1 endpoint instead of the build's store",
     )
+    p.add_argument(
+        "--cache-mb",
+        type=int,
+        default=64,
+        help="memory for recent SPARQL answers of the (read-only) build; 0: none (default: 64)",
+    )
     p.add_argument("--user", default=None, help="user for --endpoint")
     p.add_argument("--password", default=None, help="password for --endpoint")
     p.add_argument(
@@ -79,6 +85,7 @@ def main(args: argparse.Namespace) -> int:
             query_timeout=args.query_timeout,
             max_rows=args.max_rows,
             workers=args.workers,
+            cache_bytes=args.cache_mb * 2**20,
         )
     except StoreError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -348,12 +348,18 @@ def make_context(
     max_rows: int = 10_000,
     data_base: str | None = None,
     workers: int | None = None,
+    cache_bytes: int = 64 * 2**20,
 ) -> Context:
     data_dir = Path(data_dir) if data_dir is not None else None
     manifest = _read_manifest(data_dir)
     data = data_base or manifest.get("base") or DEFAULT_BASE
     backend = backend_for(
-        store, data_dir=data_dir, timeout=query_timeout, max_rows=max_rows, workers=workers
+        store,
+        data_dir=data_dir,
+        timeout=query_timeout,
+        max_rows=max_rows,
+        workers=workers,
+        cache_bytes=cache_bytes,
     )
     return Context(backend, describe.Bases.make(data, base), data_dir, manifest)
 
@@ -367,6 +373,7 @@ def create_app(
     max_rows: int = 10_000,
     data_base: str | None = None,
     workers: int | None = None,
+    cache_bytes: int = 64 * 2**20,
 ) -> Starlette:
     """The app over `store` (a build's EmbeddedStore, a RemoteStore, a pyoxigraph Store or a Backend).
 
@@ -381,6 +388,7 @@ def create_app(
         max_rows=max_rows,
         data_base=data_base,
         workers=workers,
+        cache_bytes=cache_bytes,
     )
 
     @contextlib.asynccontextmanager

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -116,11 +117,17 @@ class ProcessPoolBackend:
         workers: int | None = None,
         timeout: float = 10.0,
         max_rows: int = 10_000,
+        cache_bytes: int = 64 * 2**20,
     ) -> None:
         self.store_path = str(store_path)
         self.size = workers or max(2, min(4, os.cpu_count() or 2))
         self.timeout = timeout
         self.max_rows = max_rows
+        # The build is read-only while served, so an answer stays right: recent ones are kept
+        self.cache_bytes = cache_bytes
+        self._cache: OrderedDict[tuple[str, str | None, str | None], Answer] = OrderedDict()
+        self._cached = 0
+        self._cache_lock = threading.Lock()
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
@@ -265,8 +272,25 @@ class ProcessPoolBackend:
     def sparql(
         self, query: str, form: str, select_media: str | None, graph_media: str | None
     ) -> Answer:
+        key = (query, select_media, graph_media)
+        if self.cache_bytes:
+            with self._cache_lock:
+                hit = self._cache.get(key)
+                if hit is not None:
+                    self._cache.move_to_end(key)
+                    return hit
         reply = self._call(("sparql", query, select_media, graph_media, self.max_rows))
-        return Answer(reply[1], reply[2], reply[3])
+        answer = Answer(reply[1], reply[2], reply[3])
+        size = len(answer.body) + len(query)
+        if self.cache_bytes and size <= self.cache_bytes // 16:
+            with self._cache_lock:
+                if key not in self._cache:
+                    self._cache[key] = answer
+                    self._cached += size
+                while self._cached > self.cache_bytes and self._cache:
+                    (q, _, _), old = self._cache.popitem(last=False)
+                    self._cached -= len(old.body) + len(q)
+        return answer
 
     def select(
         self, query: str, bindings: Mapping[str, Term] | None = None
@@ -322,16 +346,21 @@ def backend_for(
     timeout: float,
     max_rows: int,
     workers: int | None = None,
+    cache_bytes: int = 64 * 2**20,
 ) -> Backend:
     """The backend for what `create_app` was given: a backend, a remote store, a build's store or a pyoxigraph store."""
     if all(hasattr(store, a) for a in ("sparql", "select", "close", "max_rows")):
-        return store  # type: ignore[no-any-return]
+        return store
     if hasattr(store, "raw"):
         return RemoteBackend(store, timeout=timeout, max_rows=max_rows)
     if data_dir is not None and (Path(data_dir) / "store").is_dir():
         # the app queries the build through its own read-only processes, which it can stop
         return ProcessPoolBackend(
-            Path(data_dir) / "store", workers=workers, timeout=timeout, max_rows=max_rows
+            Path(data_dir) / "store",
+            workers=workers,
+            timeout=timeout,
+            max_rows=max_rows,
+            cache_bytes=cache_bytes,
         )
     if isinstance(store, ox.Store):
         return DirectBackend(store, timeout=timeout, max_rows=max_rows)

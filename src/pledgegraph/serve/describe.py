@@ -195,8 +195,8 @@ _FORMATS = {
 def serialize(triples: Sequence[ox.Triple], media: str) -> bytes:
     fmt = _FORMATS[media]
     if fmt == ox.RdfFormat.N_TRIPLES:
-        return ox.serialize(triples, format=fmt)
-    return ox.serialize(triples, format=fmt, prefixes=PREFIXES)
+        return ox.serialize(triples, format=fmt) or b""
+    return ox.serialize(triples, format=fmt, prefixes=PREFIXES) or b""
 
 
 # --------------------------------------------------------------------------------------------------

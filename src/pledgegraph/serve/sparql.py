@@ -280,7 +280,7 @@ def service_description(ctx: Context) -> list[ox.Triple]:
     default_graph = n(ctx.bases.served + "sparql#default-graph")
     described = n(ctx.bases.to_served(ctx.bases.data + "id/dataset"))
     limit = ctx.backend.max_rows
-    t = [
+    t: list[tuple[ox.NamedNode, str, ox.NamedNode | ox.Literal]] = [
         (endpoint, RDF + "type", n(SD + "Service")),
         (endpoint, SD + "endpoint", endpoint),
         (endpoint, SD + "supportedLanguage", n(SD + "SPARQL11Query")),
