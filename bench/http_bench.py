@@ -244,10 +244,9 @@ def main() -> int:
         iso_server, iso_url = start_server("pledgegraph serve", build, procs)
         iso = busiest_state(iso_url)
         stop(iso_server)
-        # `candidatures` would be the natural lookup, but at 100 letters it runs for minutes (see notes)
-        lookup_q = get("pledges")
+        lookup_q = get("candidatures")
         queries = {
-            f"lookup (pledges, state_iso3={iso})": inner_values(
+            f"lookup (candidatures, state_iso3={iso})": inner_values(
                 lookup_q.text, bind_terms(lookup_q, {"state_iso3": iso})
             ),
             f"lookup (minimal: a State's candidatures, {iso})": STATE_LOOKUP.replace("ISO", iso),

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -675,3 +676,44 @@ def test_query_command_prints_the_same_remotely(
     local_lines, remote_lines = (sorted(output.splitlines()) for output in outputs)
     assert len(local_lines) > 1
     assert remote_lines == local_lines
+
+
+def test_serve_over_the_remote_store(virtuoso: Virtuoso, published_dev_build: Path) -> None:
+    """`pledgegraph serve --endpoint URL` serves the linked-data pages and /sparql from Virtuoso."""
+    import httpx
+
+    port = free_port()
+    cmd = [sys.executable, "-m", "pledgegraph.cli", "serve", "--endpoint", virtuoso.endpoint]
+    cmd += ["--port", str(port), "--data", str(published_dev_build.parent / "absent")]
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(url + "/", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+                assert time.monotonic() < deadline, "serve --endpoint did not start"
+                time.sleep(0.2)
+        page = httpx.get(
+            url + "/id/candidature/BLR-2007-04-09",
+            headers={"Accept": "text/html"},
+            follow_redirects=True,
+        )
+        assert page.status_code == 200
+        assert "Belarus" in page.text and "2007" in page.text
+        assert "committed to international cooperation" in page.text
+        answer = httpx.get(
+            url + "/sparql",
+            params={
+                "query": "SELECT (COUNT(*) AS ?n) WHERE { ?c a <https://w3id.org/pledgegraph/ontology#Candidature> }"
+            },
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        assert answer.status_code == 200
+        assert int(answer.json()["results"]["bindings"][0]["n"]["value"]) >= 9
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
