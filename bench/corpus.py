@@ -18,8 +18,18 @@ TEMPLATES = HERE / "letters"
 ROOT = HERE.parent
 
 MONTHS = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ]
 _DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(MONTHS) + r") ((?:19|20)\d\d)\b")
 _YEAR = re.compile(r"\b(20[0-3]\d)\b")
@@ -100,7 +110,9 @@ def _shift_dates(text: str, rng: random.Random, shift: int) -> tuple[str, int]:
         return f"{day} {m.group(2)} {int(m.group(3)) + shift}"
 
     text = _DATE.sub(date, text)
-    text = _YEAR.sub(lambda m: str(int(m.group(1)) + shift) if m.group(0) not in days else m.group(0), text)
+    text = _YEAR.sub(
+        lambda m: str(int(m.group(1)) + shift) if m.group(0) not in days else m.group(0), text
+    )
     years = [int(y) for y in _YEAR.findall(text)]
     return text, (years[0] if years else 2000)
 

@@ -12,7 +12,11 @@ from pathlib import Path
 
 MAVEN = Path("/usr/share/maven-repo")
 # The command classes and what they need; their compile-scope dependencies are followed from the POMs.
-ROOTS = [("org.apache.jena", "jena-cmds"), ("org.apache.jena", "jena-shacl"), ("org.apache.jena", "jena-arq")]
+ROOTS = [
+    ("org.apache.jena", "jena-cmds"),
+    ("org.apache.jena", "jena-shacl"),
+    ("org.apache.jena", "jena-arq"),
+]
 _NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 
 
@@ -28,7 +32,11 @@ def _pom(group: str, artifact: str) -> tuple[Path, Path | None] | None:
     versions = sorted(p for p in folder.iterdir() if p.is_dir())
     for version in sorted(versions, key=lambda p: p.name == "debian"):
         poms = list(version.glob("*.pom"))
-        jars = [j for j in version.glob("*.jar") if not j.name.endswith(("-sources.jar", "-javadoc.jar"))]
+        jars = [
+            j
+            for j in version.glob("*.jar")
+            if not j.name.endswith(("-sources.jar", "-javadoc.jar"))
+        ]
         if poms:
             return poms[0], (jars[0].resolve() if jars else None)
     return None
@@ -57,7 +65,10 @@ def _xerces_fix(jena_core: Path, folder: Path) -> Path:
     with zipfile.ZipFile(jena_core) as src, zipfile.ZipFile(fix, "w") as dst:
         for name in src.namelist():
             if name.startswith("org/apache/jena/ext/xerces/impl/") and not name.endswith(".class"):
-                dst.writestr("xerces/impl/" + name.removeprefix("org/apache/jena/ext/xerces/impl/"), src.read(name))
+                dst.writestr(
+                    "xerces/impl/" + name.removeprefix("org/apache/jena/ext/xerces/impl/"),
+                    src.read(name),
+                )
     return fix
 
 
@@ -80,7 +91,11 @@ def classpath() -> str:
             jars[ga] = jar
         todo += _dependencies(pom)
     # One SLF4J binding only: several make Jena's commands fail at start.
-    kept = [j for (g, a), j in jars.items() if not (a.startswith("slf4j-") and a not in ("slf4j-api", "slf4j-simple"))]
+    kept = [
+        j
+        for (g, a), j in jars.items()
+        if not (a.startswith("slf4j-") and a not in ("slf4j-api", "slf4j-simple"))
+    ]
     core = jars.get(("org.apache.jena", "jena-core"))
     if core is None:
         raise JenaMissing("jena-core is missing from /usr/share/maven-repo")
@@ -104,10 +119,23 @@ def portable_shapes(shapes: Path, folder: Path) -> Path:
     return out
 
 
-def shacl_validate(shapes: Path, data: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+def shacl_validate(
+    shapes: Path, data: Path, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
     """`shacl validate --shapes S --data D`: the report (Turtle) on stdout."""
     shapes = portable_shapes(shapes, Path(tempfile.mkdtemp(prefix="pledgegraph-jena-")))
-    cmd = ["java", "-Xmx2g", "-cp", classpath(), "shacl.shacl", "validate", "--shapes", str(shapes), "--data", str(data)]
+    cmd = [
+        "java",
+        "-Xmx2g",
+        "-cp",
+        classpath(),
+        "shacl.shacl",
+        "validate",
+        "--shapes",
+        str(shapes),
+        "--data",
+        str(data),
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
 
 

@@ -190,11 +190,18 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     limit = QUERY_TIMEOUT_S if spec["task"].startswith("query:") else TASK_TIMEOUT_S
     try:
         r = subprocess.run(
-            [sys.executable, __file__, "--worker", json.dumps(spec)], capture_output=True, text=True, check=False,
+            [sys.executable, __file__, "--worker", json.dumps(spec)],
+            capture_output=True,
+            text=True,
+            check=False,
             timeout=limit,
         )
     except subprocess.TimeoutExpired:
-        return {"times": [float(limit)], "peak_mib": 0.0, "note": f"timed out after {limit:.0f} s (the time shown)"}
+        return {
+            "times": [float(limit)],
+            "peak_mib": 0.0,
+            "note": f"timed out after {limit:.0f} s (the time shown)",
+        }
     if r.returncode != 0:
         raise RuntimeError(f"{spec['task']} / {spec['engine']} failed:\n{r.stderr[-3000:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -215,7 +222,9 @@ def _record(size: int, task: str, engine: str, result: dict[str, Any]) -> dict[s
     }
 
 
-def run(sizes: list[int], out_dir: Path, log: Callable[[str], None], rdflib_limit: int = 1000) -> list[dict[str, Any]]:
+def run(
+    sizes: list[int], out_dir: Path, log: Callable[[str], None], rdflib_limit: int = 1000
+) -> list[dict[str, Any]]:
     import corpus
     import jena
     from pledgegraph import queries, resources
@@ -251,15 +260,29 @@ def run(sizes: list[int], out_dir: Path, log: Callable[[str], None], rdflib_limi
                 if size <= rdflib_limit:
                     plan.append((f"query:{name}", "rdflib", 1 if big else 3))
             for task, engine, repeat in plan:
-                spec = {"task": task, "engine": engine, "repeat": repeat, "corpus": str(src), "out": str(out),
-                        "shapes": str(shapes)}
+                spec = {
+                    "task": task,
+                    "engine": engine,
+                    "repeat": repeat,
+                    "corpus": str(src),
+                    "out": str(out),
+                    "shapes": str(shapes),
+                }
                 log(f"{size:>6} letters  {task:<28} {engine:<14} ...")
                 rec = _record(size, task, engine, measure(spec))
                 records.append(rec)
-                log(f"{'':>6}          {rec['median_s']:.4f} s median, {rec['p95_s']:.4f} s p95, {rec['peak_mib']} MiB")
+                log(
+                    f"{'':>6}          {rec['median_s']:.4f} s median, {rec['p95_s']:.4f} s p95, {rec['peak_mib']} MiB"
+                )
             # Engines without an incremental mode revalidate after one change by validating everything again.
-            for r in [r for r in records if r["size"] == size and r["task"] == "validate" and r["engine"] != "pledgegraph"]:
-                records.append({**r, "task": "revalidate-one", "note": "no incremental mode: a full run"})
+            for r in [
+                r
+                for r in records
+                if r["size"] == size and r["task"] == "validate" and r["engine"] != "pledgegraph"
+            ]:
+                records.append(
+                    {**r, "task": "revalidate-one", "note": "no incremental mode: a full run"}
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return records
@@ -270,8 +293,12 @@ def markdown(records: list[dict[str, Any]], note: str = "") -> str:
     lines = ["# pledgegraph benchmark", "", note, ""] if note else ["# pledgegraph benchmark", ""]
     for size in sorted({r["size"] for r in records}):
         rows = [r for r in records if r["size"] == size]
-        lines += [f"## {size} letters", "", "| task | pledgegraph | rdflib | pyshacl-whole | jena-shacl | best ratio | peak MiB (pg) |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [
+            f"## {size} letters",
+            "",
+            "| task | pledgegraph | rdflib | pyshacl-whole | jena-shacl | best ratio | peak MiB (pg) |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for task in dict.fromkeys(r["task"] for r in rows):
             by = {r["engine"]: r for r in rows if r["task"] == task}
             pg = by.get("pledgegraph")
@@ -287,7 +314,9 @@ def markdown(records: list[dict[str, Any]], note: str = "") -> str:
             peak = pg["peak_mib"] if pg else "-"
             lines.append(f"| {task} | {' | '.join(cells)} | {'; '.join(ratios) or '-'} | {peak} |")
         lines.append("")
-    lines.append("Times are medians (p95 in brackets) in seconds; a ratio above 1 means pledgegraph is faster.")
+    lines.append(
+        "Times are medians (p95 in brackets) in seconds; a ratio above 1 means pledgegraph is faster."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -313,14 +342,27 @@ def plot(records: list[dict[str, Any]], path: Path) -> None:
         ("export", "pledgegraph"): "d-",
         ("export", "rdflib"): "d:",
     }.items():
-        pts = sorted((r["size"], r["median_s"]) for r in records if r["task"] == task and r["engine"] == engine)
+        pts = sorted(
+            (r["size"], r["median_s"])
+            for r in records
+            if r["task"] == task and r["engine"] == engine
+        )
         if pts:
             pipeline.plot(*zip(*pts, strict=True), style, label=f"{task} ({engine})")
     for engine, style in (("pledgegraph", "-"), ("rdflib", ":")):
         for name in sorted({r["task"] for r in records if r["task"].startswith("query:")}):
-            pts = sorted((r["size"], r["median_s"]) for r in records if r["task"] == name and r["engine"] == engine)
+            pts = sorted(
+                (r["size"], r["median_s"])
+                for r in records
+                if r["task"] == name and r["engine"] == engine
+            )
             if pts:
-                query.plot(*zip(*pts, strict=True), style, marker=".", label=f"{name.removeprefix('query:')} ({engine})")
+                query.plot(
+                    *zip(*pts, strict=True),
+                    style,
+                    marker=".",
+                    label=f"{name.removeprefix('query:')} ({engine})",
+                )
     for ax, title in ((pipeline, "pipeline"), (query, "named queries (median)")):
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -336,9 +378,17 @@ def plot(records: list[dict[str, Any]], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--sizes", default="1,10,100,1000", help="corpus sizes, comma-separated (default 1,10,100,1000)")
-    p.add_argument("--large", action="store_true", help="add 10,000 letters (rdflib queries skipped there)")
-    p.add_argument("--out", default=str(HERE / "out"), help="folder for results.json, results.md, plot.png")
+    p.add_argument(
+        "--sizes",
+        default="1,10,100,1000",
+        help="corpus sizes, comma-separated (default 1,10,100,1000)",
+    )
+    p.add_argument(
+        "--large", action="store_true", help="add 10,000 letters (rdflib queries skipped there)"
+    )
+    p.add_argument(
+        "--out", default=str(HERE / "out"), help="folder for results.json, results.md, plot.png"
+    )
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
@@ -357,7 +407,11 @@ def main(argv: list[str] | None = None) -> int:
 
     records = run(sizes, out, log)
     missing = jena.available()
-    note = f"{os.cpu_count()} cores. " + (f"Jena SHACL not measured: {missing}." if missing else "Jena SHACL: Debian libapache-jena-java.")
+    note = f"{os.cpu_count()} cores. " + (
+        f"Jena SHACL not measured: {missing}."
+        if missing
+        else "Jena SHACL: Debian libapache-jena-java."
+    )
     (out / "results.json").write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
     (out / "results.md").write_text(markdown(records, note), encoding="utf-8")
     plot(records, out / "plot.png")

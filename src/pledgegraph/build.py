@@ -20,6 +20,7 @@ from .cache import Cache, default_folder, environment_key, source_key
 from .extract import Extraction, NotACandidature, extract
 from .graph import letter_key, letter_quads, lit
 from .namespaces import DCAT, DCTERMS, PG, PREFIXES, PROV, RDF, RDFS, VOID
+from .rdf import rdf_bytes
 from .read import Document, ReadError, read_path
 from .reference import Reference
 from .validate import (
@@ -58,7 +59,10 @@ class Letter:
     def quads(self) -> list[ox.Quad]:
         """The letter's quads, made on demand (building RDF objects is the slow part at 1,000 letters)."""
         g = ox.NamedNode(self.graph)
-        return [ox.Quad(t.subject, t.predicate, t.object, g) for t in ox.parse(_nt(self.lines), format=ox.RdfFormat.N_TRIPLES)]
+        return [
+            ox.Quad(t.subject, t.predicate, t.object, g)
+            for t in ox.parse(_nt(self.lines), format=ox.RdfFormat.N_TRIPLES)
+        ]
 
 
 @dataclass
@@ -84,7 +88,11 @@ def collect_sources(args: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, 
     errors: list[tuple[Path, str]] = []
     for arg in args:
         if arg.is_dir():
-            found.extend(sorted(p for p in arg.rglob("*") if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES))
+            found.extend(
+                sorted(
+                    p for p in arg.rglob("*") if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES
+                )
+            )
         elif arg.is_file():
             found.append(arg)
         else:
@@ -105,7 +113,9 @@ def _nt(lines: Iterable[str]) -> bytes:
 # --------------------------------------------------------------------------------------------------
 # Reading: each source read and extracted once, then kept in the cache under its name and bytes
 
-_REF: Reference | None = None  # the reference data of the build in progress, inherited by forked workers
+_REF: Reference | None = (
+    None  # the reference data of the build in progress, inherited by forked workers
+)
 
 
 def _read_one(path: Path) -> tuple[str, object, object]:
@@ -122,7 +132,10 @@ def _fork_pool(jobs: int) -> ProcessPoolExecutor:
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork" if "fork" in methods else None))
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("fork" if "fork" in methods else None),
+    )
 
 
 # Below this many sources to read, starting processes costs more than it saves.
@@ -182,7 +195,9 @@ def read_sources(
 
 
 def read_letters(
-    paths: Sequence[Path], ref: Reference, progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None
+    paths: Sequence[Path],
+    ref: Reference,
+    progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
 ) -> tuple[list[Letter], list[tuple[Path, str]]]:
     """Read, extract and graph every source, without a cache."""
     letters, errors = read_sources(paths, ref, None, 1, progress)
@@ -226,7 +241,9 @@ def reference_quads(ref: Reference) -> list[ox.Quad]:
     return [ox.Quad(q.subject, q.predicate, q.object, g) for q in ref.quads()]
 
 
-def description_quads(base: str, letters: Sequence[Letter], graphs: dict[str, int]) -> list[ox.Quad]:
+def description_quads(
+    base: str, letters: Sequence[Letter], graphs: dict[str, int]
+) -> list[ox.Quad]:
     """DCAT and VoID description of the dataset: sources, licence, dumps, and counts per graph."""
     g = ox.NamedNode(base + "graph/dataset")
     ds = ox.NamedNode(base + "id/dataset")
@@ -234,8 +251,16 @@ def description_quads(base: str, letters: Sequence[Letter], graphs: dict[str, in
     t: list[tuple[ox.NamedNode, str, ox.NamedNode | ox.Literal]] = [
         (ds, RDF + "type", n(DCAT + "Dataset")),
         (ds, RDF + "type", n(VOID + "Dataset")),
-        (ds, DCTERMS + "title", lit("pledgegraph: Human Rights Council candidature pledges", lang="en")),
-        (ds, RDFS + "label", lit("pledgegraph: Human Rights Council candidature pledges", lang="en")),
+        (
+            ds,
+            DCTERMS + "title",
+            lit("pledgegraph: Human Rights Council candidature pledges", lang="en"),
+        ),
+        (
+            ds,
+            RDFS + "label",
+            lit("pledgegraph: Human Rights Council candidature pledges", lang="en"),
+        ),
         (
             ds,
             DCTERMS + "description",
@@ -254,7 +279,11 @@ def description_quads(base: str, letters: Sequence[Letter], graphs: dict[str, in
         (ds, VOID + "triples", lit(sum(graphs.values()))),
         (ds, VOID + "entities", lit(len(letters))),
     ]
-    for fmt, media in (("graph.ttl", "text/turtle"), ("dataset.trig", "application/trig"), ("dataset.nt", "application/n-triples")):
+    for fmt, media in (
+        ("graph.ttl", "text/turtle"),
+        ("dataset.trig", "application/trig"),
+        ("dataset.nt", "application/n-triples"),
+    ):
         dist = n(f"{base}dumps/{fmt}")
         t += [
             (ds, DCAT + "distribution", dist),
@@ -265,7 +294,11 @@ def description_quads(base: str, letters: Sequence[Letter], graphs: dict[str, in
         ]
     for graph, count in sorted(graphs.items()):
         sub = n(graph)
-        t += [(ds, VOID + "subset", sub), (sub, RDF + "type", n(VOID + "Dataset")), (sub, VOID + "triples", lit(count))]
+        t += [
+            (ds, VOID + "subset", sub),
+            (sub, RDF + "type", n(VOID + "Dataset")),
+            (sub, VOID + "triples", lit(count)),
+        ]
     for letter in letters:
         source = n(f"{base}id/source/{letter.key}")
         t += [(ds, DCTERMS + "source", source), (ds, PROV + "wasDerivedFrom", source)]
@@ -278,7 +311,6 @@ def description_quads(base: str, letters: Sequence[Letter], graphs: dict[str, in
 # Writing
 
 
-
 # --------------------------------------------------------------------------------------------------
 # Turtle in blocks: the serialiser writes each subject's triples as one block, so graph.ttl is the
 # prefixes followed by the blocks of all subjects in order. A block depends only on that subject's
@@ -287,8 +319,11 @@ def description_quads(base: str, letters: Sequence[Letter], graphs: dict[str, in
 
 
 def _prefix_header() -> bytes:
-    one = ox.serialize([ox.Triple(ox.NamedNode("urn:x"), ox.NamedNode("urn:x"), ox.NamedNode("urn:x"))],
-                       format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    one = rdf_bytes(
+        [ox.Triple(ox.NamedNode("urn:x"), ox.NamedNode("urn:x"), ox.NamedNode("urn:x"))],
+        format=ox.RdfFormat.TURTLE,
+        prefixes=PREFIXES,
+    )
     return one[: one.index(b"<urn:x>")]
 
 
@@ -300,7 +335,11 @@ def turtle_blocks(lines: Sequence[str]) -> dict[str, bytes]:
     """The Turtle block of each subject of sorted N-Triples lines."""
     if not lines:
         return {}
-    body = ox.serialize(ox.parse(_nt(lines), format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    body = rdf_bytes(
+        ox.parse(_nt(lines), format=ox.RdfFormat.N_TRIPLES),
+        format=ox.RdfFormat.TURTLE,
+        prefixes=PREFIXES,
+    )
     body = body[len(_prefix_header()) :]
     subjects = list(dict.fromkeys(_subject(line) for line in lines))
     # Every block but a subject's first line starts with a tab: split before the other lines.
@@ -311,7 +350,9 @@ def turtle_blocks(lines: Sequence[str]) -> dict[str, bytes]:
         else:
             chunks.append(raw)
     if len(chunks) != len(subjects):
-        raise AssertionError("Turtle blocks do not match the subjects")  # guards the byte-identity claim
+        raise AssertionError(
+            "Turtle blocks do not match the subjects"
+        )  # guards the byte-identity claim
     return dict(zip(subjects, chunks, strict=True))
 
 
@@ -357,7 +398,9 @@ def _lines_of(part: GraphPart, subject: str) -> list[str]:
     import bisect
 
     lo = bisect.bisect_left(part.lines, subject + " ")
-    hi = bisect.bisect_left(part.lines, subject + "!")  # " " < "!": the first line past this subject's
+    hi = bisect.bisect_left(
+        part.lines, subject + "!"
+    )  # " " < "!": the first line past this subject's
     return part.lines[lo:hi]
 
 
@@ -379,7 +422,10 @@ def _nquads(parts: Sequence[GraphPart]) -> bytes:
 
 
 def validate_graphs(
-    by_graph: dict[str, list[ox.Quad]], reference: ox.Store, jobs: int | None = None, engine: str = "sparql"
+    by_graph: dict[str, list[ox.Quad]],
+    reference: ox.Store,
+    jobs: int | None = None,
+    engine: str = "sparql",
 ) -> list[Finding]:
     """Validate every letter graph on its own with the reference data it uses."""
     skip = ("graph/reference", "graph/ontology", "graph/dataset")
@@ -392,12 +438,15 @@ def validate_graphs(
 
 
 def sorted_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
-    return sorted(set(quads), key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    return sorted(
+        set(quads),
+        key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
+    )
 
 
 def turtle(triples: Iterable[ox.Triple]) -> bytes:
     ordered = sorted(set(triples), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    return rdf_bytes(ordered, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -433,7 +482,11 @@ def write_build(
         sources.mkdir()
         unchanged = _previous_sources(previous)
         for letter in letters:
-            name = letter.doc.name if letter.doc.media_type == "text/plain" else letter.doc.name + ".txt"
+            name = (
+                letter.doc.name
+                if letter.doc.media_type == "text/plain"
+                else letter.doc.name + ".txt"
+            )
             if unchanged.get(name) == letter.doc.sha256:
                 try:
                     # The previous build is replaced, not edited: sharing its unchanged files is safe.
@@ -485,14 +538,20 @@ def _previous_sources(previous: Path | None) -> dict[str, str]:
     try:
         manifest = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
         return {
-            (e["source"] if e.get("media_type", "text/plain") == "text/plain" else e["source"] + ".txt"): e["sha256"]
+            (
+                e["source"]
+                if e.get("media_type", "text/plain") == "text/plain"
+                else e["source"] + ".txt"
+            ): e["sha256"]
             for e in manifest["letters"]
         }
     except (OSError, KeyError, ValueError, TypeError):
         return {}
 
 
-def _update_store(previous: Path, target: Path, parts: Sequence[GraphPart], digests: dict[str, str], base: str) -> bool:
+def _update_store(
+    previous: Path, target: Path, parts: Sequence[GraphPart], digests: dict[str, str], base: str
+) -> bool:
     """Copy the previous build's store (a RocksDB checkpoint: hard links) and replace the graphs that changed."""
     try:
         manifest = json.loads((previous / "manifest.json").read_text(encoding="utf-8"))
@@ -521,7 +580,10 @@ def _replace_graph(store: ox.Store, graph: ox.NamedNode, new: bytes | None) -> N
     """Replace one named graph and keep the materialised union in the default graph in step with it."""
 
     def triples_of(g: ox.NamedNode) -> set[ox.Triple]:
-        return {ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, g)}
+        return {
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in store.quads_for_pattern(None, None, None, g)
+        }
 
     before = triples_of(graph)
     if before:
@@ -535,7 +597,8 @@ def _replace_graph(store: ox.Store, graph: ox.NamedNode, new: bytes | None) -> N
     for t in before - after:
         # Gone from the union only when no other named graph still holds it.
         if not any(
-            isinstance(q.graph_name, ox.NamedNode) for q in store.quads_for_pattern(t.subject, t.predicate, t.object, None)
+            isinstance(q.graph_name, ox.NamedNode)
+            for q in store.quads_for_pattern(t.subject, t.predicate, t.object, None)
         ):
             store.remove(ox.Quad(t.subject, t.predicate, t.object, default))
 
@@ -578,7 +641,9 @@ def build(
     for path, message in errors:
         log(f"error: {path}: {message}")
     if not letters:
-        raise BuildError("no letter could be built" + ("" if paths or errors else ": no sources found"))
+        raise BuildError(
+            "no letter could be built" + ("" if paths or errors else ": no sources found")
+        )
     _assign_keys(letters)
 
     # Each letter's graph, Turtle blocks and findings: from the cache, else made and validated now.
@@ -588,7 +653,11 @@ def build(
     todo: list[Letter] = []
     for letter in letters:
         letter.graph = f"{base}graph/letter/{letter.key}"
-        hit = store_cache.get("graph", f"{letter.source_sha}-{letter.key}") if store_cache and letter.source_sha else None
+        hit = (
+            store_cache.get("graph", f"{letter.source_sha}-{letter.key}")
+            if store_cache and letter.source_sha
+            else None
+        )
         if hit is None:
             todo.append(letter)
             continue
@@ -610,19 +679,40 @@ def build(
         if store_cache:
             for letter in todo:
                 if letter.source_sha:
-                    entry = (letter.lines, blocks[letter.graph], counts[letter.graph], by_label.get(letter.key, []))
+                    entry = (
+                        letter.lines,
+                        blocks[letter.graph],
+                        counts[letter.graph],
+                        by_label.get(letter.key, []),
+                    )
                     store_cache.put("graph", f"{letter.source_sha}-{letter.key}", entry)
     findings.sort()
 
     parts = [GraphPart(lt.graph, lt.lines, blocks[lt.graph], counts[lt.graph]) for lt in letters]
     reference = reference_quads(ref)
     ontology = ontology_quads(base)
-    parts.append(GraphPart.of(base + "graph/reference", [ox.Triple(q.subject, q.predicate, q.object) for q in reference]))
-    parts.append(GraphPart.of(base + "graph/ontology", [ox.Triple(q.subject, q.predicate, q.object) for q in ontology]))
+    parts.append(
+        GraphPart.of(
+            base + "graph/reference",
+            [ox.Triple(q.subject, q.predicate, q.object) for q in reference],
+        )
+    )
+    parts.append(
+        GraphPart.of(
+            base + "graph/ontology", [ox.Triple(q.subject, q.predicate, q.object) for q in ontology]
+        )
+    )
     description = description_quads(base, letters, {p.iri: p.count for p in parts})
-    parts.append(GraphPart.of(base + "graph/dataset", [ox.Triple(q.subject, q.predicate, q.object) for q in description]))
+    parts.append(
+        GraphPart.of(
+            base + "graph/dataset",
+            [ox.Triple(q.subject, q.predicate, q.object) for q in description],
+        )
+    )
     previous = Path(out).resolve() if use_cache else None
-    triples = write_build(out, base, letters, parts, findings, previous if previous and previous.is_dir() else None)
+    triples = write_build(
+        out, base, letters, parts, findings, previous if previous and previous.is_dir() else None
+    )
     hits, misses = (store_cache.hits, store_cache.misses) if store_cache else (0, 0)
     return BuildResult(out, letters, errors, findings, triples, hits, misses)
 
@@ -630,7 +720,9 @@ def build(
 def load_dataset(data_dir: Path) -> list[ox.Quad]:
     path = Path(data_dir) / "dataset.nq"
     if not path.is_file():
-        raise BuildError(f"{data_dir}: no build here (dataset.nq is missing; run `pledgegraph build` first)")
+        raise BuildError(
+            f"{data_dir}: no build here (dataset.nq is missing; run `pledgegraph build` first)"
+        )
     return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
 
 
@@ -638,19 +730,30 @@ def revalidate(data_dir: Path, jobs: int | None = None, engine: str = "sparql") 
     """Validate a build (or any N-Quads dataset.nq) again, letter graph by letter graph."""
     path = Path(data_dir) / "dataset.nq"
     if not path.is_file():
-        raise BuildError(f"{data_dir}: no build here (dataset.nq is missing; run `pledgegraph build` first)")
+        raise BuildError(
+            f"{data_dir}: no build here (dataset.nq is missing; run `pledgegraph build` first)"
+        )
     # An in-memory store dumps each graph as N-Triples text: no RDF object per triple in Python.
     store = ox.Store()
     store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
     graphs = {g.value: g for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
-    reference = [g for name, g in graphs.items() if name.endswith(("graph/reference", "graph/ontology"))]
-    index = ReferenceIndex(q for g in reference for q in store.quads_for_pattern(None, None, None, g))
+    reference = [
+        g for name, g in graphs.items() if name.endswith(("graph/reference", "graph/ontology"))
+    ]
+    index = ReferenceIndex(
+        q for g in reference for q in store.quads_for_pattern(None, None, None, g)
+    )
 
     def lines(graph: ox.NamedNode | ox.DefaultGraph) -> list[str]:
-        return sorted(set(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).decode("utf-8").splitlines()) - {""})
+        dump = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
+        return sorted(set(dump.decode("utf-8").splitlines()) - {""})
 
     skip = ("graph/reference", "graph/ontology", "graph/dataset")
-    work = [(name.rsplit("/", 1)[-1], index.letter_data(lines(g))) for name, g in sorted(graphs.items()) if not name.endswith(skip)]
+    work = [
+        (name.rsplit("/", 1)[-1], index.letter_data(lines(g)))
+        for name, g in sorted(graphs.items())
+        if not name.endswith(skip)
+    ]
     default = lines(ox.DefaultGraph())
     if default:
         work.append(("", index.letter_data(default)))

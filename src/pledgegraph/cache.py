@@ -27,7 +27,16 @@ from typing import Any
 from . import __version__, resources
 
 # The modules whose code decides what a letter becomes; the CLI, server and exporters do not.
-PIPELINE_MODULES = ("read", "extract", "graph", "reference", "namespaces", "validate", "build", "cache")
+PIPELINE_MODULES = (
+    "read",
+    "extract",
+    "graph",
+    "reference",
+    "namespaces",
+    "validate",
+    "build",
+    "cache",
+)
 FORMAT = "1"  # bump when the layout of an entry changes
 
 
@@ -37,7 +46,10 @@ def environment_key(base: str, extra: str = "") -> str:
     h.update(f"pledgegraph {__version__} cache {FORMAT}\0base {base}\0{extra}\0".encode())
     package = Path(__file__).resolve().parent
     files = [package / f"{m}.py" for m in PIPELINE_MODULES]
-    files += [resources.ontology_file(n) for n in ("shapes.ttl", "pledgegraph.ttl", "themes.ttl", "vocabulary.ttl")]
+    files += [
+        resources.ontology_file(n)
+        for n in ("shapes.ttl", "pledgegraph.ttl", "themes.ttl", "vocabulary.ttl")
+    ]
     files += resources.reference_files()
     for path in files:
         h.update(path.name.encode() + b"\0")
@@ -76,7 +88,15 @@ class Cache:
         try:
             with path.open("rb") as f:
                 value = pickle.load(f)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        except (
+            OSError,
+            EOFError,
+            pickle.UnpicklingError,
+            AttributeError,
+            ImportError,
+            TypeError,
+            ValueError,
+        ):
             # Missing, half-written by a crash, or written by other code: recompute it.
             self.misses += 1
             return None

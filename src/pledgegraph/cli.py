@@ -69,7 +69,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _progress(args: argparse.Namespace, n: int):  # type: ignore[no-untyped-def]
+def _progress(args: argparse.Namespace, n: int):
     """A rich progress bar on stderr for batches of more than a few letters, unless --quiet."""
     if args.quiet:
         return None
@@ -85,7 +85,7 @@ def _progress(args: argparse.Namespace, n: int):  # type: ignore[no-untyped-def]
     return wrap
 
 
-def _console():  # type: ignore[no-untyped-def]
+def _console():
     from rich.console import Console
 
     return Console(stderr=True)
@@ -146,7 +146,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _open_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _open_store(args: argparse.Namespace):
     if getattr(args, "endpoint", None):
         from .remote import RemoteStore
 
@@ -291,7 +291,7 @@ def _remote_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the endpoint")
 
 
-def _add_serve(sub) -> None:  # type: ignore[no-untyped-def]
+def _add_serve(sub) -> None:
     try:
         from .serve import add_arguments, main
     except ImportError:
@@ -301,7 +301,7 @@ def _add_serve(sub) -> None:  # type: ignore[no-untyped-def]
     s.set_defaults(func=main)
 
 
-def _add_publish(sub) -> None:  # type: ignore[no-untyped-def]
+def _add_publish(sub) -> None:
     try:
         from .publish import add_arguments, main
     except ImportError:

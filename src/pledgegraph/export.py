@@ -8,6 +8,7 @@ import pyoxigraph as ox
 
 from .build import load_dataset, sorted_quads
 from .namespaces import PREFIXES
+from .rdf import rdf_bytes
 
 FORMATS = {
     "turtle": (ox.RdfFormat.TURTLE, False),
@@ -22,13 +23,13 @@ FORMATS = {
 def serialize_quads(quads: list[ox.Quad], fmt: str) -> bytes:
     rdf_format, keeps_graphs = FORMATS[fmt]
     if keeps_graphs:
-        data = ox.serialize(sorted_quads(quads), format=rdf_format, prefixes=PREFIXES)
+        data = rdf_bytes(sorted_quads(quads), format=rdf_format, prefixes=PREFIXES)
     else:
         triples = sorted(
             {ox.Triple(q.subject, q.predicate, q.object) for q in quads},
             key=lambda t: (str(t.subject), str(t.predicate), str(t.object)),
         )
-        data = ox.serialize(triples, format=rdf_format, prefixes=PREFIXES)
+        data = rdf_bytes(triples, format=rdf_format, prefixes=PREFIXES)
     assert data is not None  # no output file given: serialize returns the bytes
     return data
 

@@ -320,7 +320,9 @@ def _symbol(c: Candidature, doc: Document) -> None:
 
 
 # "11 2 (e)": scans split numbers; a lone digit before the sub-item letter belongs to the number.
-AGENDA_RE = re.compile(r"\b(?:Agenda\s+item|Item)\s+(\d{1,3}(?:\s\d(?=\s*\([a-z]\)))?(?:\s*\([a-z]{1,3}\))?)", re.I)
+AGENDA_RE = re.compile(
+    r"\b(?:Agenda\s+item|Item)\s+(\d{1,3}(?:\s\d(?=\s*\([a-z]\)))?(?:\s*\([a-z]{1,3}\))?)", re.I
+)
 
 
 def _agenda_item(c: Candidature, doc: Document) -> None:
@@ -336,7 +338,11 @@ def _agenda_item(c: Candidature, doc: Document) -> None:
 
 _NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|(?:de|da|das|do|dos|du|del|della|van|von|der|den|bin|binti|al|el|la|le|ibn|y|e)(?=\s+[A-ZÀ-ÖØ-Þ]))"
 SIGNATORY_RE = re.compile(
-    r"\(\s*Signed\s*\)\s*:?\s*(?:H\.\s?E\.\s*)?(?:(?:Mr|Mrs|Ms|Dr|Sir|Dame)\.?\s+)?(?P<name>" + _NAME_TOKEN + r"(?:[ \t]+" + _NAME_TOKEN + r"){1,6})"
+    r"\(\s*Signed\s*\)\s*:?\s*(?:H\.\s?E\.\s*)?(?:(?:Mr|Mrs|Ms|Dr|Sir|Dame)\.?\s+)?(?P<name>"
+    + _NAME_TOKEN
+    + r"(?:[ \t]+"
+    + _NAME_TOKEN
+    + r"){1,6})"
 )
 _NOT_NAME = re.compile(
     r"\b(?:Permanent|Ambassador|Representative|Charg[ée]|Minister|Deputy|Head|Counsellor|Annex|Mission|United|Acting|Secretary|President|Extraordinary|Plenipotentiary|H\.E\.)\b.*",

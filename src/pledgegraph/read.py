@@ -33,7 +33,9 @@ _CHAR_MAP = {
 
 
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
-_OCR_NUMBER = re.compile(r"(?<![A-Za-z])(?=[\dOoIl|]*\d[\dOoIl|]*\d)[\dOoIl|]*[OoIl|][\dOoIl|]*(?![A-Za-z])")
+_OCR_NUMBER = re.compile(
+    r"(?<![A-Za-z])(?=[\dOoIl|]*\d[\dOoIl|]*\d)[\dOoIl|]*[OoIl|][\dOoIl|]*(?![A-Za-z])"
+)
 
 
 def _mend_ocr_digits(chars: list[str]) -> None:
@@ -88,7 +90,20 @@ class NormText:
 MONTHS = {
     m: i + 1
     for i, m in enumerate(
-        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ]
     )
 }
 MONTH_RE = (

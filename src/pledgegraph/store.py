@@ -58,7 +58,10 @@ class EmbeddedStore:
         store = ox.Store()
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
         store.bulk_extend(
-            [ox.Quad(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, None)]
+            [
+                ox.Quad(q.subject, q.predicate, q.object)
+                for q in store.quads_for_pattern(None, None, None, None)
+            ]
         )
         return cls(store)
 
@@ -69,9 +72,7 @@ class EmbeddedStore:
             ox.Variable(k): v for k, v in (bindings or {}).items()
         }
         try:
-            return self.store.query(
-                query, substitutions=subs or None
-            )
+            return self.store.query(query, substitutions=subs or None)
         except SyntaxError as e:
             raise StoreError(f"query syntax: {e}") from None
 
@@ -92,7 +93,11 @@ class EmbeddedStore:
         return [t for t in self._query(query) if isinstance(t, ox.Triple)]  # type: ignore[union-attr]
 
     def quads(self) -> list[ox.Quad]:
-        return [q for q in self.store.quads_for_pattern(None, None, None, None) if isinstance(q.graph_name, ox.NamedNode)]
+        return [
+            q
+            for q in self.store.quads_for_pattern(None, None, None, None)
+            if isinstance(q.graph_name, ox.NamedNode)
+        ]
 
     def close(self) -> None:
         del self.store

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from . import resources
 from .namespaces import OA, PG, SH
+from .rdf import rdf_bytes
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -37,7 +38,16 @@ class Finding:
 
     def sort_key(self) -> tuple[str, ...]:
         # Field by field rather than dataclasses.astuple, which deep-copies and dominated sorting.
-        fields = (self.severity, self.shape, self.focus, self.path, self.value, self.message, self.source_text, self.source)
+        fields = (
+            self.severity,
+            self.shape,
+            self.focus,
+            self.path,
+            self.value,
+            self.message,
+            self.source_text,
+            self.source,
+        )
         return tuple("" if v is None else v for v in fields)
 
     def key(self) -> str:
@@ -46,7 +56,7 @@ class Finding:
 
 
 @cache
-def shapes_graph():  # type: ignore[no-untyped-def]
+def shapes_graph():
     import rdflib
 
     g = rdflib.Graph()
@@ -55,7 +65,7 @@ def shapes_graph():  # type: ignore[no-untyped-def]
 
 
 @cache
-def _ontology_graph():  # type: ignore[no-untyped-def]
+def _ontology_graph():
     import rdflib
 
     g = rdflib.Graph()
@@ -64,7 +74,7 @@ def _ontology_graph():  # type: ignore[no-untyped-def]
     return g
 
 
-def _to_rdflib(term: ox.NamedNode | ox.Literal | ox.BlankNode):  # type: ignore[no-untyped-def]
+def _to_rdflib(term: ox.NamedNode | ox.Literal | ox.BlankNode):
     import rdflib
 
     if isinstance(term, ox.NamedNode):
@@ -76,7 +86,7 @@ def _to_rdflib(term: ox.NamedNode | ox.Literal | ox.BlankNode):  # type: ignore[
     return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 
-def validate_triples(triples: Iterable[tuple], label: str = "") -> list[Finding]:  # type: ignore[type-arg]
+def validate_triples(triples: Iterable[tuple], label: str = "") -> list[Finding]:
     """Run pySHACL on one data graph (a letter with the reference data it uses)."""
     import rdflib
     from pyshacl import validate as shacl
@@ -95,7 +105,7 @@ def validate_triples(triples: Iterable[tuple], label: str = "") -> list[Finding]
     return _findings(results, data, label)
 
 
-def _findings(results, data, label: str) -> list[Finding]:  # type: ignore[no-untyped-def]
+def _findings(results, data, label: str) -> list[Finding]:
     import rdflib
 
     shacl = rdflib.Namespace(SH)
@@ -104,7 +114,9 @@ def _findings(results, data, label: str) -> list[Finding]:  # type: ignore[no-un
     for r in results.subjects(rdflib.RDF.type, shacl.ValidationResult):
         shape = results.value(r, shacl.sourceShape)
         if isinstance(shape, rdflib.BNode):
-            parent = shapes.value(None, shacl.property, shape) or shapes.value(None, shacl.sparql, shape)
+            parent = shapes.value(None, shacl.property, shape) or shapes.value(
+                None, shacl.sparql, shape
+            )
             shape = parent if parent is not None else shape
         if isinstance(shape, rdflib.BNode):
             owner = next((s for s, _, _ in shapes.triples((None, shacl.sparql, shape))), None)
@@ -120,7 +132,9 @@ def _findings(results, data, label: str) -> list[Finding]:  # type: ignore[no-un
                 severity=severity,
                 shape=str(shape),
                 focus=str(focus),
-                path=str(path) if isinstance(path, rdflib.URIRef) else (None if path is None else "(path)"),
+                path=str(path)
+                if isinstance(path, rdflib.URIRef)
+                else (None if path is None else "(path)"),
                 value=None if value is None else str(value),
                 message=message,
                 source_text=text,
@@ -130,7 +144,7 @@ def _findings(results, data, label: str) -> list[Finding]:  # type: ignore[no-un
     return sorted(out)
 
 
-def _source_text(data, focus, path) -> str | None:  # type: ignore[no-untyped-def]
+def _source_text(data, focus, path) -> str | None:
     """The source text a fact was read from: the span supporting that property, or the node's first span."""
     import rdflib
 
@@ -150,7 +164,7 @@ def _source_text(data, focus, path) -> str | None:  # type: ignore[no-untyped-de
 # Per-letter data: one data graph per letter, each with the reference triples it points to.
 
 
-def letter_data(letter: Sequence[ox.Quad], reference: ox.Store) -> list[tuple]:  # type: ignore[type-arg]
+def letter_data(letter: Sequence[ox.Quad], reference: ox.Store) -> list[tuple]:
     """A letter's triples plus the reference triples about the resources it names (one hop)."""
     triples = [(q.subject, q.predicate, q.object) for q in letter]
     seen = {q.subject for q in letter}
@@ -158,7 +172,10 @@ def letter_data(letter: Sequence[ox.Quad], reference: ox.Store) -> list[tuple]: 
         o = q.object
         if isinstance(o, ox.NamedNode) and o not in seen:
             seen.add(o)
-            triples.extend((r.subject, r.predicate, r.object) for r in reference.quads_for_pattern(o, None, None, None))
+            triples.extend(
+                (r.subject, r.predicate, r.object)
+                for r in reference.quads_for_pattern(o, None, None, None)
+            )
     return list(dict.fromkeys(triples))
 
 
@@ -170,8 +187,15 @@ class ReferenceIndex:
     """
 
     def __init__(self, reference: ox.Store | Iterable[ox.Quad]) -> None:
-        quads = reference.quads_for_pattern(None, None, None, None) if isinstance(reference, ox.Store) else reference
-        nt = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in quads), format=ox.RdfFormat.N_TRIPLES)
+        quads = (
+            reference.quads_for_pattern(None, None, None, None)
+            if isinstance(reference, ox.Store)
+            else reference
+        )
+        nt = rdf_bytes(
+            (ox.Triple(q.subject, q.predicate, q.object) for q in quads),
+            format=ox.RdfFormat.N_TRIPLES,
+        )
         self.by_subject: dict[str, list[str]] = {}
         for line in nt.decode("utf-8").splitlines():
             if line:
@@ -197,7 +221,7 @@ def _object_of(line: str) -> str:
 
 def nt_lines(triples: Iterable[ox.Triple]) -> list[str]:
     """Triples as sorted, unique N-Triples lines (the order of the published files, see build.turtle)."""
-    nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    nt = rdf_bytes(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
     return sorted(set(nt.splitlines()) - {""})
 
 
@@ -235,7 +259,9 @@ class Check:
     message: str
     query: str
     value: str  # "v": report ?v; "focus": report the focus node; "none": no value; "sparql": SHACL-SPARQL rules
-    test: Callable[..., bool] | None = None  # a violation test applied in Python where SPARQL differs from pySHACL
+    test: Callable[..., bool] | None = (
+        None  # a violation test applied in Python where SPARQL differs from pySHACL
+    )
     variables: tuple[str, ...] = ()
 
 
@@ -248,16 +274,46 @@ _NODE_KINDS = {
     SH + "IRIOrLiteral": "(isIRI(?x) || isLiteral(?x))",
 }
 _NODE_KEYS = {
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://www.w3.org/2000/01/rdf-schema#label",
-    "http://www.w3.org/2000/01/rdf-schema#comment", SH + "name", SH + "description", SH + "message",
-    SH + "severity", SH + "targetClass", SH + "targetObjectsOf", SH + "targetSubjectsOf", SH + "targetNode",
-    SH + "property", SH + "sparql", SH + "not", SH + "class", SH + "nodeKind", SH + "declare",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.w3.org/2000/01/rdf-schema#comment",
+    SH + "name",
+    SH + "description",
+    SH + "message",
+    SH + "severity",
+    SH + "targetClass",
+    SH + "targetObjectsOf",
+    SH + "targetSubjectsOf",
+    SH + "targetNode",
+    SH + "property",
+    SH + "sparql",
+    SH + "not",
+    SH + "class",
+    SH + "nodeKind",
+    SH + "declare",
 }
 _PROPERTY_KEYS = {
-    SH + "path", SH + "name", SH + "description", SH + "message", SH + "severity", SH + "minCount", SH + "maxCount",
-    SH + "class", SH + "datatype", SH + "nodeKind", SH + "minLength", SH + "maxLength", SH + "pattern", SH + "in",
-    SH + "minInclusive", SH + "maxInclusive", SH + "minExclusive", SH + "maxExclusive", SH + "lessThan",
-    SH + "order", SH + "group",
+    SH + "path",
+    SH + "name",
+    SH + "description",
+    SH + "message",
+    SH + "severity",
+    SH + "minCount",
+    SH + "maxCount",
+    SH + "class",
+    SH + "datatype",
+    SH + "nodeKind",
+    SH + "minLength",
+    SH + "maxLength",
+    SH + "pattern",
+    SH + "in",
+    SH + "minInclusive",
+    SH + "maxInclusive",
+    SH + "minExclusive",
+    SH + "maxExclusive",
+    SH + "lessThan",
+    SH + "order",
+    SH + "group",
 }
 
 
@@ -272,10 +328,14 @@ class _Shapes:
             if m := re.match(r"@prefix\s+(\w*):\s*<([^>]+)>", line):
                 self.prefixes[m.group(1)] = m.group(2)
 
-    def objects(self, s: ox.NamedNode | ox.BlankNode, p: str) -> list[ox.NamedNode | ox.BlankNode | ox.Literal]:
+    def objects(
+        self, s: ox.NamedNode | ox.BlankNode, p: str
+    ) -> list[ox.NamedNode | ox.BlankNode | ox.Literal]:
         return [q.object for q in self.store.quads_for_pattern(s, ox.NamedNode(p), None, None)]  # type: ignore[misc]
 
-    def one(self, s: ox.NamedNode | ox.BlankNode, p: str) -> ox.NamedNode | ox.BlankNode | ox.Literal | None:
+    def one(
+        self, s: ox.NamedNode | ox.BlankNode, p: str
+    ) -> ox.NamedNode | ox.BlankNode | ox.Literal | None:
         values = self.objects(s, p)
         if len(values) > 1:
             raise Unsupported(f"{s} has {len(values)} values of {p}")
@@ -284,7 +344,9 @@ class _Shapes:
     def predicates(self, s: ox.NamedNode | ox.BlankNode) -> set[str]:
         return {q.predicate.value for q in self.store.quads_for_pattern(s, None, None, None)}
 
-    def items(self, head: ox.NamedNode | ox.BlankNode | ox.Literal) -> list[ox.NamedNode | ox.BlankNode | ox.Literal]:
+    def items(
+        self, head: ox.NamedNode | ox.BlankNode | ox.Literal
+    ) -> list[ox.NamedNode | ox.BlankNode | ox.Literal]:
         out = []
         nil = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil"
         while not (isinstance(head, ox.NamedNode) and head.value == nil):
@@ -302,7 +364,7 @@ class _Shapes:
         """An IRI as pySHACL's generic messages print it (prefixed where the shapes declare a prefix)."""
         for prefix, ns in sorted(self.prefixes.items(), key=lambda kv: -len(kv[1])):
             if iri.startswith(ns) and re.fullmatch(r"[\w.-]*", iri[len(ns) :]):
-                return f"{prefix}:{iri[len(ns):]}"
+                return f"{prefix}:{iri[len(ns) :]}"
         return f"<{iri}>"
 
 
@@ -312,7 +374,9 @@ def _int(term: object) -> int:
     return int(term.value)
 
 
-def _severity(shapes: _Shapes, node: ox.NamedNode | ox.BlankNode, default: str = "Violation") -> str:
+def _severity(
+    shapes: _Shapes, node: ox.NamedNode | ox.BlankNode, default: str = "Violation"
+) -> str:
     sev = shapes.one(node, SH + "severity")
     return sev.value.removeprefix(SH) if isinstance(sev, ox.NamedNode) else default
 
@@ -324,7 +388,9 @@ def _message(shapes: _Shapes, node: ox.NamedNode | ox.BlankNode) -> str | None:
     return messages[0].value if messages else None
 
 
-def _path(shapes: _Shapes, node: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> tuple[str, str]:
+def _path(
+    shapes: _Shapes, node: ox.NamedNode | ox.BlankNode | ox.Literal | None
+) -> tuple[str, str]:
     """(SPARQL property path, the path as a Finding reports it): an IRI, or a sequence of IRIs."""
     if isinstance(node, ox.NamedNode):
         return f"<{node.value}>", node.value
@@ -348,7 +414,9 @@ def _targets(shapes: _Shapes, shape: ox.NamedNode | ox.BlankNode) -> str:
     return " UNION ".join("{ " + p + " }" for p in parts) if len(parts) > 1 else parts[0]
 
 
-def _select(target: str, body: str, variables: str = "?g ?this", distinct: bool = True, tail: str = "") -> str:
+def _select(
+    target: str, body: str, variables: str = "?g ?this", distinct: bool = True, tail: str = ""
+) -> str:
     d = "DISTINCT " if distinct else ""
     return f"SELECT {d}{variables} WHERE {{ GRAPH ?g {{ {target} {body} }} }} {tail}"
 
@@ -403,7 +471,11 @@ def _python_value(term: object) -> tuple[bool, object]:
     dt = term.datatype.value
     if term.language or dt == XSD_STRING:
         return True, term.value
-    if dt in (XSD_INTEGER, "http://www.w3.org/2001/XMLSchema#int", "http://www.w3.org/2001/XMLSchema#long"):
+    if dt in (
+        XSD_INTEGER,
+        "http://www.w3.org/2001/XMLSchema#int",
+        "http://www.w3.org/2001/XMLSchema#long",
+    ):
         try:
             return False, int(term.value)
         except ValueError:
@@ -422,7 +494,9 @@ def _less_than_violation(v: object, w: object) -> bool:
         return True
 
 
-def _property_checks(shapes: _Shapes, node_shape: str, target: str, prop: ox.NamedNode | ox.BlankNode) -> list[Check]:
+def _property_checks(
+    shapes: _Shapes, node_shape: str, target: str, prop: ox.NamedNode | ox.BlankNode
+) -> list[Check]:
     keys = shapes.predicates(prop)
     unknown = {k for k in keys if k.startswith(SH)} - _PROPERTY_KEYS
     if unknown:
@@ -432,7 +506,9 @@ def _property_checks(shapes: _Shapes, node_shape: str, target: str, prop: ox.Nam
     given = _message(shapes, prop)
     checks: list[Check] = []
 
-    def add(query: str, generic: str, value: str = "v", test: Callable[..., bool] | None = None) -> None:
+    def add(
+        query: str, generic: str, value: str = "v", test: Callable[..., bool] | None = None
+    ) -> None:
         checks.append(Check(node_shape, severity, shown, given or generic, query, value, test))
 
     values = f"?this {path} ?v ."
@@ -442,49 +518,87 @@ def _property_checks(shapes: _Shapes, node_shape: str, target: str, prop: ox.Nam
             query = _select(target, f"FILTER NOT EXISTS {{ ?this {path} ?v }}")
         else:
             body = f"OPTIONAL {{ ?this {path} ?v }}"
-            query = _select(target, body, distinct=False, tail=f"GROUP BY ?g ?this HAVING (COUNT(DISTINCT ?v) < {count})")
+            query = _select(
+                target,
+                body,
+                distinct=False,
+                tail=f"GROUP BY ?g ?this HAVING (COUNT(DISTINCT ?v) < {count})",
+            )
         add(query, f"Less than {count} values on {{path}}", "none")
     if (n := shapes.one(prop, SH + "maxCount")) is not None:
         count = _int(n)
-        query = _select(target, values, distinct=False, tail=f"GROUP BY ?g ?this HAVING (COUNT(DISTINCT ?v) > {count})")
+        query = _select(
+            target,
+            values,
+            distinct=False,
+            tail=f"GROUP BY ?g ?this HAVING (COUNT(DISTINCT ?v) > {count})",
+        )
         add(query, f"More than {count} values on {{path}}", "none")
     for c in shapes.objects(prop, SH + "class"):
         body = f"{values} FILTER NOT EXISTS {{ ?v {{isa}} <{c.value}> }}"
-        add(_select(target, body, "?g ?this ?v"), f"Value does not have class {shapes.qname(c.value)}")
+        add(
+            _select(target, body, "?g ?this ?v"),
+            f"Value does not have class {shapes.qname(c.value)}",
+        )
     if (dt := shapes.one(prop, SH + "datatype")) is not None:
-        add(_select(target, values, "?g ?this ?v"), f"Value is not Literal with datatype {shapes.qname(dt.value)}",
-            test=_datatype_violation(dt.value))
+        add(
+            _select(target, values, "?g ?this ?v"),
+            f"Value is not Literal with datatype {shapes.qname(dt.value)}",
+            test=_datatype_violation(dt.value),
+        )
     if (kind := shapes.one(prop, SH + "nodeKind")) is not None:
         if kind.value not in _NODE_KINDS:
             raise Unsupported(f"node kind {kind}")
         body = f"{values} FILTER(!{_NODE_KINDS[kind.value].replace('?x', '?v')})"
-        add(_select(target, body, "?g ?this ?v"), f"Value is not of Node Kind {shapes.qname(kind.value)}")
+        add(
+            _select(target, body, "?g ?this ?v"),
+            f"Value is not of Node Kind {shapes.qname(kind.value)}",
+        )
     for key, op in ((SH + "minLength", "<"), (SH + "maxLength", ">")):
         if (n := shapes.one(prop, key)) is not None:
             body = f"{values} FILTER(isBlank(?v) || STRLEN(STR(?v)) {op} {_int(n)})"
             word = "less" if op == "<" else "more"
             add(_select(target, body, "?g ?this ?v"), f"String length not {word} than {_int(n)}")
     if (pattern := shapes.one(prop, SH + "pattern")) is not None:
-        add(_select(target, values, "?g ?this ?v"), f"Value does not match pattern {pattern.value!r}",
-            test=_pattern_violation(pattern.value))
+        add(
+            _select(target, values, "?g ?this ?v"),
+            f"Value does not match pattern {pattern.value!r}",
+            test=_pattern_violation(pattern.value),
+        )
     if (head := shapes.one(prop, SH + "in")) is not None:
         allowed = shapes.items(head)
         cond = " || ".join(f"sameTerm(?v, {t})" for t in allowed) or "false"
         add(_select(target, f"{values} FILTER(!({cond}))", "?g ?this ?v"), "Value not in list")
-    for key, op in ((SH + "minInclusive", ">="), (SH + "maxInclusive", "<="), (SH + "minExclusive", ">"),
-                    (SH + "maxExclusive", "<")):
+    for key, op in (
+        (SH + "minInclusive", ">="),
+        (SH + "maxInclusive", "<="),
+        (SH + "minExclusive", ">"),
+        (SH + "maxExclusive", "<"),
+    ):
         if (bound := shapes.one(prop, key)) is not None:
             body = f"{values} FILTER(!COALESCE(?v {op} {bound}, false))"
             add(_select(target, body, "?g ?this ?v"), f"Value is not {op} {bound}")
     for other in shapes.objects(prop, SH + "lessThan"):
         # One result per (value, other value) pair that fails, as pySHACL reports them.
         query = _select(target, f"{values} ?this <{other.value}> ?w .", "?g ?this ?v ?w")
-        checks.append(Check(node_shape, severity, shown, given or "Value is not < the other value", query, "v",
-                            _less_than_violation, ("w",)))
+        checks.append(
+            Check(
+                node_shape,
+                severity,
+                shown,
+                given or "Value is not < the other value",
+                query,
+                "v",
+                _less_than_violation,
+                ("w",),
+            )
+        )
     return checks
 
 
-def _sparql_check(shapes: _Shapes, node_shape: str, target: str, severity: str, node: ox.NamedNode | ox.BlankNode) -> Check:
+def _sparql_check(
+    shapes: _Shapes, node_shape: str, target: str, severity: str, node: ox.NamedNode | ox.BlankNode
+) -> Check:
     keys = shapes.predicates(node) - {"http://www.w3.org/1999/02/22-rdf-syntax-ns#type"}
     if keys - {SH + "message", SH + "select", SH + "prefixes"}:
         raise Unsupported(f"{node_shape}: SPARQL constraint {sorted(keys)}")
@@ -498,7 +612,9 @@ def _sparql_check(shapes: _Shapes, node_shape: str, target: str, severity: str, 
             prefixes.append(f"PREFIX {prefix.value}: <{ns.value}>")  # type: ignore[union-attr]
     declared = {p.split()[1] for p in prefixes}
     # pySHACL queries through rdflib, which knows these prefixes without a declaration; so must we.
-    prefixes += [f"PREFIX {p}: <{ns}>" for p, ns in _RDFLIB_PREFIXES.items() if f"{p}:" not in declared]
+    prefixes += [
+        f"PREFIX {p}: <{ns}>" for p, ns in _RDFLIB_PREFIXES.items() if f"{p}:" not in declared
+    ]
     text = re.sub(r"\$(\w+)", r"?\1", select.value)
     head = re.search(r"SELECT\s+(?:DISTINCT\s+)?(.*?)\s*(?:WHERE\s*)?\{", text, re.S | re.I)
     if head is None or "*" in head.group(1) or re.search(r"\b(MINUS|VALUES|SERVICE)\b", text, re.I):
@@ -524,15 +640,35 @@ def _node_checks(shapes: _Shapes, shape: ox.NamedNode) -> list[Check]:
         if kind.value not in _NODE_KINDS:
             raise Unsupported(f"node kind {kind}")
         body = f"FILTER(!{_NODE_KINDS[kind.value].replace('?x', '?this')})"
-        checks.append(Check(name, severity, None, given or f"Value is not of Node Kind {shapes.qname(kind.value)}",
-                            _select(target, body), "focus"))
+        checks.append(
+            Check(
+                name,
+                severity,
+                None,
+                given or f"Value is not of Node Kind {shapes.qname(kind.value)}",
+                _select(target, body),
+                "focus",
+            )
+        )
     for c in shapes.objects(shape, SH + "class"):
         body = f"FILTER NOT EXISTS {{ ?this {{isa}} <{c.value}> }}"
-        checks.append(Check(name, severity, None, given or f"Value does not have class {shapes.qname(c.value)}",
-                            _select(target, body), "focus"))
+        checks.append(
+            Check(
+                name,
+                severity,
+                None,
+                given or f"Value does not have class {shapes.qname(c.value)}",
+                _select(target, body),
+                "focus",
+            )
+        )
     for inner in shapes.objects(shape, SH + "not"):
         classes = shapes.objects(inner, SH + "class")  # type: ignore[arg-type]
-        if not isinstance(inner, ox.BlankNode) or shapes.predicates(inner) != {SH + "class"} or len(classes) != 1:
+        if (
+            not isinstance(inner, ox.BlankNode)
+            or shapes.predicates(inner) != {SH + "class"}
+            or len(classes) != 1
+        ):
             raise Unsupported(f"{name}: sh:not other than of one sh:class")
         body = f"FILTER EXISTS {{ ?this {{isa}} <{classes[0].value}> }}"
         generic = f"Node {{this}} conforms to shape {inner}"
@@ -553,10 +689,19 @@ def compiled_shapes(text: bytes | None = None) -> tuple[Check, ...]:
         text = resources.ontology_file("shapes.ttl").read_bytes()
     shapes = _Shapes(text)
     node_shapes = sorted(
-        {q.subject for q in shapes.store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(SH + "NodeShape"), None)},
+        {
+            q.subject
+            for q in shapes.store.quads_for_pattern(
+                None, ox.NamedNode(RDF_TYPE), ox.NamedNode(SH + "NodeShape"), None
+            )
+        },
         key=str,
     )
-    if list(shapes.store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(SH + "PropertyShape"), None)):
+    if list(
+        shapes.store.quads_for_pattern(
+            None, ox.NamedNode(RDF_TYPE), ox.NamedNode(SH + "PropertyShape"), None
+        )
+    ):
         raise Unsupported("top-level property shapes")
     checks: list[Check] = []
     for shape in node_shapes:
@@ -572,7 +717,10 @@ def _term_text(term: object) -> str:
 
 def run_checks(store: ox.Store, labels: dict[str, str], checks: Sequence[Check]) -> list[Finding]:
     """Run compiled checks over a store holding one data graph per letter (graph IRI -> letter label)."""
-    has_subclasses = next(store.quads_for_pattern(None, ox.NamedNode(RDFS_SUBCLASS), None, None), None) is not None
+    has_subclasses = (
+        next(store.quads_for_pattern(None, ox.NamedNode(RDFS_SUBCLASS), None, None), None)
+        is not None
+    )
     # Without rdfs:subClassOf in the data, a class target is a plain rdf:type look-up: much faster.
     isa = _ISA_CLOSURE if has_subclasses else _RDF_TYPE
     raw: list[tuple[Check, ox.NamedNode, object, object, dict[str, object]]] = []
@@ -585,7 +733,9 @@ def run_checks(store: ox.Store, labels: dict[str, str], checks: Sequence[Check])
                 raw.append((check, g, focus, bound.get("value", focus), bound))
                 continue
             v = row["v"] if check.value == "v" else focus if check.value == "focus" else None
-            if check.test is not None and not (check.test(v, row["w"]) if "w" in check.variables else check.test(v)):
+            if check.test is not None and not (
+                check.test(v, row["w"]) if "w" in check.variables else check.test(v)
+            ):
                 continue
             raw.append((check, g, focus, v, {}))
     out = []
@@ -596,7 +746,7 @@ def run_checks(store: ox.Store, labels: dict[str, str], checks: Sequence[Check])
             values["value"] = _term_text(value)
             for var, text in values.items():
                 message = re.sub(f"{{[?$]{var}}}", text, message)
-        label = labels[g.value]  # type: ignore[attr-defined]
+        label = labels[g.value]
         path_iri = check.path if check.path and check.path != "(path)" else None
         out.append(
             Finding(
@@ -606,7 +756,7 @@ def run_checks(store: ox.Store, labels: dict[str, str], checks: Sequence[Check])
                 path=check.path,
                 value=None if value is None else _term_text(value),
                 message=message,
-                source_text=_store_source_text(store, g, focus, path_iri, check.path is not None),  # type: ignore[arg-type]
+                source_text=_store_source_text(store, g, focus, path_iri, check.path is not None),
                 source=label or None,
             )
         )
@@ -616,25 +766,41 @@ def run_checks(store: ox.Store, labels: dict[str, str], checks: Sequence[Check])
 RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 
 
-def _store_source_text(store: ox.Store, g: ox.NamedNode, focus: object, path: str | None, has_path: bool) -> str | None:
+def _store_source_text(
+    store: ox.Store, g: ox.NamedNode, focus: object, path: str | None, has_path: bool
+) -> str | None:
     """What _source_text reads from an rdflib graph, read from one graph of the store."""
     if not isinstance(focus, ox.NamedNode | ox.BlankNode):
         return None
-    spans = [q.object for q in store.quads_for_pattern(focus, ox.NamedNode(PG + "evidence"), None, g)]
+    spans = [
+        q.object
+        for q in store.quads_for_pattern(focus, ox.NamedNode(PG + "evidence"), None, g)
+        if isinstance(q.object, ox.NamedNode)
+    ]
     if has_path:
         supporting = ox.NamedNode(PG + "supportsProperty")
         # A sequence path matches no span's pg:supportsProperty, so every span is a candidate, as in pySHACL.
-        chosen = [s for s in spans if path and next(store.quads_for_pattern(s, supporting, ox.NamedNode(path), g), None)]  # type: ignore[arg-type]
+        chosen = [
+            s
+            for s in spans
+            if path and next(store.quads_for_pattern(s, supporting, ox.NamedNode(path), g), None)
+        ]
         spans = chosen or spans
-    for span in sorted(spans, key=lambda s: s.value):  # type: ignore[union-attr]
-        for sel in store.quads_for_pattern(span, ox.NamedNode(OA + "hasSelector"), None, g):  # type: ignore[arg-type]
-            exact = next(store.quads_for_pattern(sel.object, ox.NamedNode(OA + "exact"), None, g), None)  # type: ignore[arg-type]
+    for span in sorted(spans, key=lambda s: s.value):
+        for sel in store.quads_for_pattern(span, ox.NamedNode(OA + "hasSelector"), None, g):
+            if not isinstance(sel.object, ox.NamedNode):
+                continue
+            exact = next(
+                store.quads_for_pattern(sel.object, ox.NamedNode(OA + "exact"), None, g), None
+            )
             if exact is not None:
-                return " ".join(exact.object.value.split())
+                return " ".join(str(getattr(exact.object, "value", exact.object)).split())
     return None
 
 
-def validate_compiled(letters: Sequence[tuple[str, bytes]], checks: Sequence[Check] | None = None) -> list[Finding]:
+def validate_compiled(
+    letters: Sequence[tuple[str, bytes]], checks: Sequence[Check] | None = None
+) -> list[Finding]:
     """Validate each (label, N-Triples data) in its own named graph of one in-memory store, with compiled shapes."""
     checks = compiled_shapes() if checks is None else checks
     labels: dict[str, str] = {}
@@ -656,7 +822,9 @@ def validate_compiled(letters: Sequence[tuple[str, bytes]], checks: Sequence[Che
 
 def _worker(payload: tuple[str, bytes]) -> list[Finding]:
     label, nt = payload
-    triples = [(t.subject, t.predicate, t.object) for t in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)]
+    triples = [
+        (t.subject, t.predicate, t.object) for t in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
+    ]
     return validate_triples(triples, label)
 
 
@@ -669,7 +837,7 @@ _MIN_BATCH = 150
 
 
 def validate_letters(
-    letters: Sequence[tuple[str, list[tuple] | bytes]],  # type: ignore[type-arg]
+    letters: Sequence[tuple[str, list[tuple] | bytes]],
     jobs: int | None = None,
     engine: str = "sparql",
 ) -> list[Finding]:
@@ -681,7 +849,12 @@ def validate_letters(
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r} (known: {', '.join(ENGINES)})")
     payloads = [
-        (label, data if isinstance(data, bytes) else ox.serialize([ox.Triple(*t) for t in data], format=ox.RdfFormat.N_TRIPLES))
+        (
+            label,
+            data
+            if isinstance(data, bytes)
+            else rdf_bytes([ox.Triple(*t) for t in data], format=ox.RdfFormat.N_TRIPLES),
+        )
         for label, data in letters
     ]
     if not payloads:
@@ -704,15 +877,19 @@ def validate_letters(
         results = [_worker(p) for p in payloads]
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_worker, payloads, chunksize=max(1, len(payloads) // (jobs * 4))))
+            results = list(
+                pool.map(_worker, payloads, chunksize=max(1, len(payloads) // (jobs * 4)))
+            )
     return sorted(f for batch in results for f in batch)
 
 
-def _fork():  # type: ignore[no-untyped-def]
+def _fork():
     """Fork where the platform has it: the workers inherit the compiled shapes instead of importing again."""
     import multiprocessing
 
-    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    return multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -732,7 +909,9 @@ def report_text(findings: Sequence[Finding]) -> str:
         f" ({counts['Violation']} violations, {counts['Warning']} warnings, {counts['Info']} infos)",
         "",
     ]
-    for f in sorted(findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.source or "", f.focus)):
+    for f in sorted(
+        findings, key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.source or "", f.focus)
+    ):
         lines.append(f"[{f.severity}] {f.message}")
         lines.append(f"  shape: {f.shape.rsplit('#', 1)[-1]}")
         if f.source:
@@ -782,15 +961,21 @@ def report_turtle(findings: Sequence[Finding], base: str) -> bytes:
             t.append(ox.Triple(r, ox.NamedNode(PG + "sourceText"), ox.Literal(f.source_text)))
     from .namespaces import PREFIXES
 
-    return ox.serialize(sorted(t, key=str), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    return rdf_bytes(sorted(t, key=str), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def _bool(b: bool) -> ox.Literal:
-    return ox.Literal("true" if b else "false", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+    return ox.Literal(
+        "true" if b else "false", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+    )
 
 
 def _node(value: str) -> ox.NamedNode | ox.Literal:
-    return ox.NamedNode(value) if value.startswith(("http://", "https://", "urn:")) else ox.Literal(value)
+    return (
+        ox.NamedNode(value)
+        if value.startswith(("http://", "https://", "urn:"))
+        else ox.Literal(value)
+    )
