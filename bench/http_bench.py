@@ -149,17 +149,6 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def inner_values(text: str, bindings: dict[str, object]) -> str:
-    """The query with its parameters bound by a VALUES block opening the WHERE clause.
-
-    Engines (pyoxigraph, rdflib) evaluate a trailing VALUES after the whole pattern; at the start of
-    the WHERE clause it narrows the pattern first, which is what makes a lookup a lookup.
-    """
-    block = " ".join(f"VALUES ?{k} {{ {v} }}" for k, v in sorted(bindings.items()))
-    head, sep, tail = text.partition("WHERE {")
-    return f"{head}{sep}\n  {block}{tail}"
-
-
 def busiest_state(url: str) -> str:
     """The State with most pledges, so the lookup returns rows."""
     q = (
@@ -220,7 +209,7 @@ def main() -> int:
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install -y wrk")
     sys.path.insert(0, str(ROOT / "src"))
-    from pledgegraph.queries import bind_terms, get
+    from pledgegraph.queries import bind_terms, get, with_values
 
     tmp = Path(tempfile.mkdtemp(prefix="pledgegraph-bench-"))
     procs: list[subprocess.Popen[bytes]] = []
@@ -246,7 +235,7 @@ def main() -> int:
         stop(iso_server)
         lookup_q = get("candidatures")
         queries = {
-            f"lookup (candidatures, state_iso3={iso})": inner_values(
+            f"lookup (candidatures, state_iso3={iso})": with_values(
                 lookup_q.text, bind_terms(lookup_q, {"state_iso3": iso})
             ),
             f"lookup (minimal: a State's candidatures, {iso})": STATE_LOOKUP.replace("ISO", iso),

@@ -28,6 +28,22 @@ class QueryStore(Protocol):
     def close(self) -> None: ...
 
 
+def load_in_memory(data_dir: Path) -> ox.Store:
+    """The build's named graphs (dataset.nq) and their union in the default graph (graph.ttl)."""
+    dataset, union = data_dir / "dataset.nq", data_dir / "graph.ttl"
+    if not dataset.is_file() or not union.is_file():
+        raise StoreError(
+            f"{data_dir}: no build here (run `pledgegraph build --out {data_dir}` first)"
+        )
+    store = ox.Store()
+    try:
+        store.bulk_load(path=str(dataset), format=ox.RdfFormat.N_QUADS)
+        store.bulk_load(path=str(union), format=ox.RdfFormat.TURTLE)
+    except (OSError, SyntaxError) as e:
+        raise StoreError(f"{data_dir}: cannot load the build: {e}") from None
+    return store
+
+
 def _term(value: object) -> Term | None:
     if value is None or isinstance(value, ox.NamedNode | ox.Literal | ox.BlankNode):
         return value
@@ -51,6 +67,15 @@ class EmbeddedStore:
             return cls(ox.Store.read_only(str(path)))
         except OSError as e:
             raise StoreError(f"{path}: cannot open the store: {e}") from None
+
+    @classmethod
+    def in_memory(cls, data_dir: Path) -> EmbeddedStore:
+        """A build held in memory: pyoxigraph answers 3-5x faster from memory than from RocksDB.
+
+        For long-running readers (the server's workers, benchmarks); one-shot commands open the
+        on-disk store, which needs no loading.
+        """
+        return cls(load_in_memory(Path(data_dir)))
 
     @classmethod
     def from_nquads(cls, path: Path) -> EmbeddedStore:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -241,10 +242,21 @@ def handle(store: ox.Store, request: tuple[Any, ...]) -> Reply:
 
 
 def serve_forever(requests: Connection, replies: Connection, store_path: str) -> None:
-    """The worker process: open the store read-only, then answer requests until the pipe closes."""
+    """The worker process: load the build into memory, then answer requests until the pipe closes.
+
+    pyoxigraph answers 3-5x faster from memory than from the on-disk store (RocksDB); the build is
+    read-only while served, so each worker holds its own copy. Without the build's files beside the
+    store, the store is opened read-only where it is.
+    """
+    from ..store import StoreError, load_in_memory
+
     try:
-        store = ox.Store.read_only(store_path)
-    except OSError as e:
+        build = Path(store_path).parent
+        if (build / "dataset.nq").is_file() and (build / "graph.ttl").is_file():
+            store = load_in_memory(build)
+        else:
+            store = ox.Store.read_only(store_path)
+    except (OSError, StoreError) as e:
         replies.send(("error", 500, f"cannot open the store: {e}"))
         return
     replies.send(("ready",))
