@@ -524,7 +524,7 @@ def write_build(
             "graphs": dict(sorted(digests.items())),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        _swap(tmp, out)
+        swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -603,7 +603,8 @@ def _replace_graph(store: ox.Store, graph: ox.NamedNode, new: bytes | None) -> N
             store.remove(ox.Quad(t.subject, t.predicate, t.object, default))
 
 
-def _swap(new: Path, out: Path) -> None:
+def swap_in(new: Path, out: Path) -> None:
+    """Put a completed folder in place of `out` with renames, so readers never see a half-written one."""
     old = None
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")

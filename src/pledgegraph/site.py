@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from html import escape
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .build import BuildError
+from .build import BuildError, swap_in
 from .queries import catalogue, get
 from .serve import describe, pages
 from .serve.app import Context, make_context, void_triples
@@ -91,13 +90,7 @@ def export_site(data_dir: Path, out: Path, base: str | None) -> int:
         for f in sorted(STATIC.iterdir()):
             if f.is_file():
                 write(f"static/{f.name}", f.read_bytes())
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
