@@ -30,7 +30,7 @@ import pyoxigraph as ox
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = Path(sys.executable).parent
-DEV_LETTERS = ROOT.parent / "shared" / "letters-dev"
+DEV_LETTERS = ROOT / "tests" / "fixtures" / "letters-dev"
 SEED = ROOT / "data" / "sources"
 # The State each source letter names, to be replaced in the synthetic copies
 SOURCE_STATES = {

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "sources"
-DEV_LETTERS = Path(__file__).resolve().parents[2] / "shared" / "letters-dev"
+DEV_LETTERS = ROOT / "tests" / "fixtures" / "letters-dev"
 BLR = "candidature/BLR-2007-04-09"
 
 

@@ -34,7 +34,6 @@ pytestmark = pytest.mark.virtuoso
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "virtuoso.sh"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 HTTP_PORT = int(os.environ.get("PLEDGEGRAPH_TEST_VIRTUOSO_PORT", "18990"))
 BASE = "https://w3id.org/pledgegraph/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -564,13 +563,11 @@ def test_remote_select_matches_embedded(virtuoso: Virtuoso, tmp_path: Path) -> N
 
 
 def _letter_sources() -> list[Path]:
-    fixtures = Path(__file__).resolve().parent / "fixtures"
-    for root in (fixtures, SHARED):
-        seed = sorted((root / "seed").glob("*.txt"))
-        dev = sorted((root / "letters-dev").glob("*.txt"))
-        if seed and dev:
-            return [*seed, *dev]
-    pytest.fail(f"the seed and dev letters are neither under {fixtures} nor under {SHARED}")
+    """The seed letter and the dev letters, as the repository keeps them."""
+    seed = sorted((REPO / "data" / "sources").glob("*.txt"))
+    dev = sorted((REPO / "tests" / "fixtures" / "letters-dev").glob("*.txt"))
+    assert seed and dev
+    return [*seed, *dev]
 
 
 @pytest.fixture(scope="session")
