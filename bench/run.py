@@ -129,7 +129,7 @@ def _pyshacl_whole(data: Path, shapes: Path) -> None:
 
 def _revalidate_one(corpus: Path, out: Path, repeat: int) -> list[float]:
     """What a rebuild does to validate after one letter changed: that letter anew, the others from the cache."""
-    from pledgegraph.build import _assign_keys, _graph, read_sources
+    from pledgegraph.build import _assign_keys, graph_letter, read_sources
     from pledgegraph.cache import Cache, default_folder, environment_key
     from pledgegraph.reference import Reference
     from pledgegraph.validate import ReferenceIndex, validate_letters
@@ -153,7 +153,7 @@ def _revalidate_one(corpus: Path, out: Path, repeat: int) -> list[float]:
                 findings += hit[3]
         index = ReferenceIndex(ref.store)
         for letter in changed:
-            _graph(letter, ref)
+            graph_letter(letter, ref)
         findings += validate_letters([(lt.key, index.letter_data(lt.lines)) for lt in changed])
         findings.sort()
         times.append(time.perf_counter() - t)

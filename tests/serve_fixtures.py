@@ -8,12 +8,22 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "sources"
 DEV_LETTERS = ROOT / "tests" / "fixtures" / "letters-dev"
 BLR = "candidature/BLR-2007-04-09"
+
+
+def blr_candidate(base: str) -> ox.Triple:
+    """The triple every RDF answer about the seed candidature must hold, under a base."""
+    return ox.Triple(
+        ox.NamedNode(base + f"id/{BLR}"),
+        ox.NamedNode(base + "ontology#candidate"),
+        ox.NamedNode(base + "id/state/BLR"),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -141,14 +141,7 @@ def test_document_suffixes(client: Any, suffix: str, expected: str) -> None:
         triples = [
             q.triple for q in ox.parse(r.content, format=RDF_FORMATS[expected], base_iri=BASE)
         ]
-        assert (
-            ox.Triple(
-                ox.NamedNode(BASE + f"id/{BLR}"),
-                ox.NamedNode(BASE + "ontology#candidate"),
-                ox.NamedNode(BASE + "id/state/BLR"),
-            )
-            in triples
-        )
+        assert serve_fixtures.blr_candidate(BASE) in triples
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ import pytest
 from SPARQLWrapper import JSON, POST, TURTLE, XML, SPARQLWrapper
 
 import serve_fixtures
-from serve_fixtures import BLR
 
 # the shared fixtures, used by name in this module
 built = serve_fixtures.built
@@ -67,14 +66,7 @@ def test_sparqlwrapper_construct_turtle(live: Any) -> None:
     w = wrapper(live, q, TURTLE)
     body = w.query().response.read()
     triples = [t.triple for t in ox.parse(body, format=ox.RdfFormat.TURTLE)]
-    assert (
-        ox.Triple(
-            ox.NamedNode(DATA + f"id/{BLR}"),
-            ox.NamedNode(DATA + "ontology#candidate"),
-            ox.NamedNode(DATA + "id/state/BLR"),
-        )
-        in triples
-    )
+    assert serve_fixtures.blr_candidate(DATA) in triples
 
 
 def test_iris_are_served_at_the_served_base(live: Any) -> None:

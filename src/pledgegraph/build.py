@@ -27,7 +27,6 @@ from .validate import (
     Finding,
     ReferenceIndex,
     conforms,
-    letter_data,
     nt_lines,
     report_json,
     report_text,
@@ -194,17 +193,12 @@ def read_sources(
     return letters, errors
 
 
-def read_letters(
-    paths: Sequence[Path],
-    ref: Reference,
-    progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
-) -> tuple[list[Letter], list[tuple[Path, str]]]:
-    """Read, extract and graph every source, without a cache."""
-    letters, errors = read_sources(paths, ref, None, 1, progress)
-    _assign_keys(letters)
-    for letter in letters:
-        _graph(letter, ref)
-    return letters, errors
+def graph_letter(letter: Letter, ref: Reference) -> int:
+    """Build a letter's graph as sorted N-Triples lines; the number of triples it made."""
+    letter.graph = f"{ref.base}graph/letter/{letter.key}"
+    quads = letter_quads(letter.extraction, ref, letter.key)
+    letter.lines = nt_lines(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+    return len(quads)
 
 
 def _assign_keys(letters: list[Letter]) -> None:
@@ -215,12 +209,6 @@ def _assign_keys(letters: list[Letter]) -> None:
     for key, group in by_key.items():
         for letter in group:
             letter.key = key if len(group) == 1 else f"{key}-{letter.doc.sha256[:8]}"
-
-
-def _graph(letter: Letter, ref: Reference) -> None:
-    letter.graph = f"{ref.base}graph/letter/{letter.key}"
-    quads = letter_quads(letter.extraction, ref, letter.key)
-    letter.lines = nt_lines(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -419,22 +407,6 @@ def _nquads(parts: Sequence[GraphPart]) -> bytes:
 
 # --------------------------------------------------------------------------------------------------
 # Validation
-
-
-def validate_graphs(
-    by_graph: dict[str, list[ox.Quad]],
-    reference: ox.Store,
-    jobs: int | None = None,
-    engine: str = "sparql",
-) -> list[Finding]:
-    """Validate every letter graph on its own with the reference data it uses."""
-    skip = ("graph/reference", "graph/ontology", "graph/dataset")
-    work = [
-        (graph.rsplit("/", 1)[-1], letter_data(quads, reference))
-        for graph, quads in sorted(by_graph.items())
-        if not graph.endswith(skip)
-    ]
-    return validate_letters(work, jobs, engine) if work else []
 
 
 def sorted_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
@@ -667,9 +639,7 @@ def build(
     if todo:
         index = ReferenceIndex(ref.store)
         for letter in todo:
-            quads = letter_quads(letter.extraction, ref, letter.key)
-            counts[letter.graph] = len(quads)
-            letter.lines = nt_lines(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+            counts[letter.graph] = graph_letter(letter, ref)
             blocks[letter.graph] = turtle_blocks(letter.lines)
         work = [(letter.key, index.letter_data(letter.lines)) for letter in todo]
         fresh = validate_letters(work, jobs, engine)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .read import (
     DAY_MONTH_YEAR,
     MONTH_DAY_YEAR,
+    MONTH_RE,
     MONTH_YEAR,
     MONTHS,
     SYMBOL_RE,
@@ -190,7 +191,7 @@ def read_candidature(doc: Document, ref: Reference) -> Candidature:
         c.addressee = _addressee(title.group("addressee"))
         if c.addressee:
             c.evidence["addressee"] = _ev(doc, title.start("addressee"), title.end("addressee"))
-        iso, a, b = _state_in(sender, ref)
+        iso, a, b = ref.find_state(sender)
         if iso:
             c.state_iso3, c.state_as_printed = iso, sender[a:b]
             c.evidence["state"] = _ev(doc, title.start("sender") + a, title.start("sender") + b)
@@ -226,7 +227,7 @@ def read_candidature(doc: Document, ref: Reference) -> Candidature:
             r"candida(?:ture|cy)\s+of\s+(.{3,60}?)\s+(?:to|for)\b",
         ):
             for m in re.finditer(pattern, nt, re.I):
-                iso, a, b = _state_in(m.group(1), ref)
+                iso, a, b = ref.find_state(m.group(1))
                 if iso:
                     c.state_iso3, c.state_as_printed = iso, m.group(1)[a:b]
                     c.evidence["state"] = _ev(doc, m.start(1) + a, m.start(1) + b)
@@ -235,16 +236,16 @@ def read_candidature(doc: Document, ref: Reference) -> Candidature:
                 break
     if c.state_iso3 is None:
         # Last resort: the first State the letter's own text names (not the annex, which may list others).
-        iso, a, b = _state_in(body, ref)
+        iso, a, b = ref.find_state(body)
         if iso:
             c.state_iso3, c.state_as_printed = iso, body[a:b]
             c.evidence["state"] = _ev(doc, body_at + a, body_at + b)
     if c.letter_date is None:
         m = re.search(
             r"(?:New\s+York|Geneva)\s*[,.]?\s+(\d{1,2}\s+"
-            + MONTH_RE_S
+            + MONTH_RE
             + r"\s+\d{4}|"
-            + MONTH_RE_S
+            + MONTH_RE
             + r"\s+\d{1,2},\s*\d{4})",
             nt,
         )
@@ -271,11 +272,6 @@ def read_candidature(doc: Document, ref: Reference) -> Candidature:
     return c
 
 
-MONTH_RE_S = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-)
-
-
 def _sender_role(text: str) -> str | None:
     """Permanent Representative or Mission; another sender (a chargé d'affaires, a deputy) is neither."""
     t = text.lower()
@@ -295,11 +291,6 @@ def _addressee(text: str) -> str | None:
     if "president" in t and "general assembly" in t:
         return "President of the General Assembly"
     return None  # the Secretariat, the President of the Council: neither of the two the genre knows
-
-
-def _state_in(text: str, ref: Reference) -> tuple[str | None, int, int]:
-    """The State named in a phrase: its ISO code and where its name stands in the phrase."""
-    return ref.find_state(text)
 
 
 def _symbol(c: Candidature, doc: Document) -> None:
@@ -796,9 +787,7 @@ def find_resolutions(sentence: Sentence, doc: Document, ref: Reference) -> list[
             if title:
                 mention.title = title[0]
                 mention.title_evidence = Evidence(*doc.norm.to_source(a0 + title[1], a0 + title[2]))
-            if (
-                d := re.match(r"\s*of\s+(\d{1,2}\s+" + MONTH_RE_S + r"\s+\d{4})", s[b:])
-            ) is not None:
+            if (d := re.match(r"\s*of\s+(\d{1,2}\s+" + MONTH_RE + r"\s+\d{4})", s[b:])) is not None:
                 mention.year = int(d.group(1)[-4:])
             elif adopted_year and body in ("general-assembly", "human-rights-council", None):
                 mention.year = adopted_year
@@ -810,9 +799,6 @@ def find_resolutions(sentence: Sentence, doc: Document, ref: Reference) -> list[
 
 def _body_context(s: str, list_start: int, at: int) -> str | None:
     """The adopting body named just before "resolution", or else the nearest one named earlier."""
-    m = _BODY_BEFORE.search(
-        s[: list_start + len("resolution")].rstrip()[:list_start] + " resolution"
-    )
     prefix = s[:list_start]
     m = _BODY_BEFORE.search(prefix.rstrip() + " resolution") if prefix.strip() else None
     if m:
@@ -945,17 +931,17 @@ def find_events(sentence: Sentence, doc: Document) -> list[Event]:
         if re.match(r"co[^-]", role):
             role = "co-" + role[2:]
         tail = s[m.end() :]
-        stop = re.search(r",\s*(?:in\s+(?:" + MONTH_RE_S + r")|in\s+(?:19|20)\d\d)|\.\s*$|;", tail)
+        stop = re.search(r",\s*(?:in\s+(?:" + MONTH_RE + r")|in\s+(?:19|20)\d\d)|\.\s*$|;", tail)
         desc = tail[: stop.start()] if stop else tail
         desc = re.split(r",\s*(?:and|which|where|with)\b", desc)[0]
         place_m = re.search(
             r"\b(?:held\s+)?(?:in|at)\s+(?P<place>(?:the\s+)?(?!"
-            + MONTH_RE_S
+            + MONTH_RE
             + r"\b)[A-Z][\w'-]*(?:\s+(?:of\s+)?[A-Z][\w'-]*)*)",
             s[m.start() :],
         )
         place = place_m.group("place") if place_m else None
-        if place and re.fullmatch(r"(?:the\s+)?(?:" + MONTH_RE_S + r")", place):
+        if place and re.fullmatch(r"(?:the\s+)?(?:" + MONTH_RE + r")", place):
             place = None
         label_tail = re.sub(
             r"\s+held\s+(?:in|at)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+(?:of\s+)?[A-Z][\w'-]*)*", "", desc

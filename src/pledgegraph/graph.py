@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pyoxigraph as ox
 
-from .extract import Evidence, Extraction
+from .extract import Candidature, Evidence, Extraction
 from .namespaces import (
     DCTERMS,
     FOAF,
     OA,
     ORG,
-    OWL,
     PG,
     PGT,
     PGV,
@@ -326,12 +324,9 @@ class LetterGraph:
         return res
 
     def election(
-        self, cand: ox.NamedNode, state: ox.NamedNode, c: object, term: ox.NamedNode | None
+        self, cand: ox.NamedNode, state: ox.NamedNode, c: Candidature, term: ox.NamedNode | None
     ) -> None:
         """Link the candidature to its election, and the election's outcome for this State where known."""
-        from .extract import Candidature
-
-        assert isinstance(c, Candidature)
         store = self.ref.store
         election = None
         if c.election:
@@ -392,6 +387,3 @@ def letter_quads(ex: Extraction, ref: Reference, key: str) -> list[ox.Quad]:
     g = LetterGraph(ex, ref, key)
     g.build()
     return list(g.quads())
-
-
-_ = (OWL, re)  # re-exported names used by other modules' type checks

@@ -7,13 +7,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from . import resources
 from .namespaces import DEFAULT_BASE, PG, PGT, PGV, RDFS, SKOS
 
-if False:  # pragma: no cover - typing only, avoids an import cycle
+if TYPE_CHECKING:  # extract imports this module
     from .extract import Theme
 
 

@@ -26,16 +26,6 @@ def shapes_graph():
     return g
 
 
-@cache
-def _ontology_graph():
-    import rdflib
-
-    g = rdflib.Graph()
-    for name in ("pledgegraph.ttl",):
-        g.parse(resources.ontology_file(name), format="turtle")
-    return g
-
-
 def _to_rdflib(term: ox.NamedNode | ox.Literal | ox.BlankNode):
     import rdflib
 
@@ -124,21 +114,6 @@ def _source_text(data, focus, path) -> str | None:
 
 # --------------------------------------------------------------------------------------------------
 # Per-letter data: one data graph per letter, each with the reference triples it points to.
-
-
-def letter_data(letter: Sequence[ox.Quad], reference: ox.Store) -> list[tuple]:
-    """A letter's triples plus the reference triples about the resources it names (one hop)."""
-    triples = [(q.subject, q.predicate, q.object) for q in letter]
-    seen = {q.subject for q in letter}
-    for q in letter:
-        o = q.object
-        if isinstance(o, ox.NamedNode) and o not in seen:
-            seen.add(o)
-            triples.extend(
-                (r.subject, r.predicate, r.object)
-                for r in reference.quads_for_pattern(o, None, None, None)
-            )
-    return list(dict.fromkeys(triples))
 
 
 class ReferenceIndex:
