@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
+from ..store import BuildStore, Queryable
 from . import worker
 
 log = logging.getLogger("pledgegraph.serve")
@@ -73,7 +74,7 @@ def _as_rows(names: list[str], rows: list[tuple[Any, ...]]) -> list[Row]:
 class DirectBackend:
     """The store queried in the calling thread: for static export and tests (no time limit is enforced)."""
 
-    def __init__(self, store: ox.Store, *, max_rows: int = 10_000, timeout: float = 10.0) -> None:
+    def __init__(self, store: Queryable, *, max_rows: int = 10_000, timeout: float = 10.0) -> None:
         self.store = store
         self.max_rows = max_rows
         self.timeout = timeout
@@ -362,9 +363,9 @@ def backend_for(
             max_rows=max_rows,
             cache_bytes=cache_bytes,
         )
-    if isinstance(store, ox.Store):
+    if isinstance(store, ox.Store | BuildStore):
         return DirectBackend(store, timeout=timeout, max_rows=max_rows)
     inner = getattr(store, "store", None)
-    if isinstance(inner, ox.Store):
+    if isinstance(inner, ox.Store | BuildStore):
         return DirectBackend(inner, timeout=timeout, max_rows=max_rows)
     raise TypeError(f"cannot serve from {type(store).__name__}")

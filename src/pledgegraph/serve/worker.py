@@ -14,6 +14,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from ..store import Queryable
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
@@ -147,7 +149,7 @@ def serialize_solutions(names: Sequence[str], rows: Iterable[Sequence[Any]], fmt
 # Execution
 
 
-def _query(store: ox.Store, query: str, bindings: Mapping[str, Any] | None = None) -> Any:
+def _query(store: Queryable, query: str, bindings: Mapping[str, Any] | None = None) -> Any:
     subs = {ox.Variable(k): v for k, v in (bindings or {}).items()} or None
     # The build materialises the union of all graphs in the default graph (see build.write_build).
     return store.query(query, substitutions=subs)
@@ -159,7 +161,7 @@ def _rows(solutions: ox.QuerySolutions, width: int) -> Iterator[tuple[Any, ...]]
 
 
 def run_sparql(
-    store: ox.Store, query: str, select_media: str | None, graph_media: str | None, max_rows: int
+    store: Queryable, query: str, select_media: str | None, graph_media: str | None, max_rows: int
 ) -> Reply:
     """Answer a protocol query: ("ok", body, media type, truncated) or ("error", status, message)."""
     result = _query(store, query)
@@ -205,7 +207,7 @@ def _prefixes() -> dict[str, str]:
     return PREFIXES
 
 
-def run_select(store: ox.Store, query: str, bindings: Mapping[str, Any] | None) -> Reply:
+def run_select(store: Queryable, query: str, bindings: Mapping[str, Any] | None) -> Reply:
     result = _query(store, query, bindings)
     if not isinstance(result, ox.QuerySolutions):
         return ("error", 500, "not a SELECT query")
@@ -213,14 +215,14 @@ def run_select(store: ox.Store, query: str, bindings: Mapping[str, Any] | None) 
     return ("ok", names, list(_rows(result, len(names))))
 
 
-def run_construct(store: ox.Store, query: str, bindings: Mapping[str, Any] | None) -> Reply:
+def run_construct(store: Queryable, query: str, bindings: Mapping[str, Any] | None) -> Reply:
     result = _query(store, query, bindings)
     if not isinstance(result, ox.QueryTriples):
         return ("error", 500, "not a CONSTRUCT query")
     return ("ok", list(result))
 
 
-def handle(store: ox.Store, request: tuple[Any, ...]) -> Reply:
+def handle(store: Queryable, request: tuple[Any, ...]) -> Reply:
     """One request to a worker; never raises (errors are replies without tracebacks)."""
     op = request[0]
     try:
@@ -245,11 +247,12 @@ def serve_forever(requests: Connection, replies: Connection, store_path: str) ->
     """The worker process: load the build into memory, then answer requests until the pipe closes.
 
     pyoxigraph answers 3-5x faster from memory than from the on-disk store (RocksDB); the build is
-    read-only while served, so each worker holds its own copy. Without the build's files beside the
-    store, the store is opened read-only where it is.
+    read-only while served, so each worker holds its own copy of the union graph (`BuildStore`).
+    Without the build's files beside the store, the store is opened read-only where it is.
     """
     from ..store import StoreError, load_in_memory
 
+    store: Queryable
     try:
         build = Path(store_path).parent
         if (build / "dataset.nq").is_file() and (build / "graph.ttl").is_file():
