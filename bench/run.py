@@ -60,13 +60,14 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
     corpus, out = Path(spec["corpus"]), Path(spec["out"])
     shapes = Path(spec["shapes"])
     times: list[float]
+    stages: list[dict[str, float]] = []  # where each build's time went
     if task == "build":
         from pledgegraph.build import build
 
         def clean() -> None:
             shutil.rmtree(out.parent / ".pledgegraph-cache", ignore_errors=True)
             shutil.rmtree(out, ignore_errors=True)
-            build([corpus], out, BASE, log=lambda m: None)
+            stages.append(build([corpus], out, BASE, log=lambda m: None).stages)
 
         times = _timed(clean, repeat)
     elif task == "rebuild-one":
@@ -76,7 +77,7 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
         for i in range(repeat):
             _touch(corpus, i)
             t = time.perf_counter()
-            build([corpus], out, BASE, log=lambda m: None)
+            stages.append(build([corpus], out, BASE, log=lambda m: None).stages)
             times.append(time.perf_counter() - t)
     elif task == "validate" and engine == "pledgegraph":
         from pledgegraph.build import revalidate
@@ -115,7 +116,10 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
         times = _query(task.removeprefix("query:"), engine, out, repeat)
     else:
         raise ValueError(f"no measurement for {task} on {engine}")
-    return {"times": times, "peak_mib": _peak_mib()}
+    result: dict[str, Any] = {"times": times, "peak_mib": _peak_mib()}
+    if stages:
+        result["stages"] = {k: statistics.median(s[k] for s in stages) for k in stages[0]}
+    return result
 
 
 def _pyshacl_whole(data: Path, shapes: Path) -> None:
@@ -220,6 +224,14 @@ def _record(size: int, task: str, engine: str, result: dict[str, Any]) -> dict[s
         "peak_mib": result["peak_mib"],
         "runs": len(times),
         **({"note": result["note"]} if "note" in result else {}),
+        **(
+            {
+                "per_letter_s": round(statistics.median(times) / size, 6),
+                "stages": {k: round(v, 4) for k, v in result["stages"].items()},
+            }
+            if "stages" in result
+            else {}
+        ),
     }
 
 
@@ -318,7 +330,37 @@ def markdown(records: list[dict[str, Any]], note: str = "") -> str:
     lines.append(
         "Times are medians (p95 in brackets) in seconds; a ratio above 1 means pledgegraph is faster."
     )
+    lines += ["", *stages_table(records)]
     return "\n".join(lines) + "\n"
+
+
+def stages_table(records: list[dict[str, Any]]) -> list[str]:
+    """Where the builds' time goes: seconds per stage (median over the runs), and per letter."""
+    timed = [r for r in records if "stages" in r]
+    if not timed:
+        return []
+    names = list(timed[0]["stages"])
+    lines = [
+        "## Where the build's time goes",
+        "",
+        f"| letters | task | {' | '.join(names)} | total | per letter |",
+        "|---|---|" + "---|" * (len(names) + 2),
+    ]
+    for r in sorted(timed, key=lambda r: (r["size"], r["task"])):
+        cells = [f"{r['stages'][n]:.3f}" for n in names]
+        lines.append(
+            f"| {r['size']} | {r['task']} | {' | '.join(cells)} | {r['median_s']:.3f} "
+            f"| {1000 * r['per_letter_s']:.1f} ms |"
+        )
+    lines += [
+        "",
+        "Seconds of wall time per stage (`build --timings` prints the same for any build): read "
+        "(sources, reference data, cache) and extract share the reading pool's time in proportion "
+        "to the workers' time on each; graph (letter graphs, Turtle blocks, dataset parts); "
+        "validate; write (graph.ttl, dataset.nq, reports, sources, manifest, cache); store "
+        "(pyoxigraph RocksDB load, or the changed graphs replaced).",
+    ]
+    return lines
 
 
 def _fmt(median: float, p95: float) -> str:
@@ -331,8 +373,8 @@ def plot(records: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
-    pipeline, query = axes
+    fig, axes = plt.subplots(1, 3, figsize=(19, 5))
+    pipeline, query, stages = axes
     for (task, engine), style in {
         ("build", "pledgegraph"): "o-",
         ("rebuild-one", "pledgegraph"): "o--",
@@ -364,6 +406,20 @@ def plot(records: list[dict[str, Any]], path: Path) -> None:
                     marker=".",
                     label=f"{name.removeprefix('query:')} ({engine})",
                 )
+    builds = sorted(
+        (r for r in records if r["task"] == "build" and "stages" in r), key=lambda r: r["size"]
+    )
+    if builds:
+        labels = [str(r["size"]) for r in builds]
+        bottom = [0.0] * len(builds)
+        for name in builds[0]["stages"]:
+            share = [r["stages"][name] / max(sum(r["stages"].values()), 1e-9) for r in builds]
+            stages.bar(labels, share, bottom=bottom, label=name)
+            bottom = [b + s for b, s in zip(bottom, share, strict=True)]
+        stages.set_xlabel("letters (synthetic corpus)")
+        stages.set_ylabel("share of the clean build's time")
+        stages.set_title("where a clean build's time goes")
+        stages.legend(fontsize=7)
     for ax, title in ((pipeline, "pipeline"), (query, "named queries (median)")):
         ax.set_xscale("log")
         ax.set_yscale("log")

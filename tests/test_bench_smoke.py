@@ -52,6 +52,23 @@ def test_results_json_contract(results: Path) -> None:
         assert "Jena SHACL not measured" in (results / "results.md").read_text(encoding="utf-8")
 
 
+def test_build_stages(results: Path) -> None:
+    """Each build record says where its time went, stage by stage, and its time per letter."""
+    from pledgegraph.build import STAGES
+
+    records = json.loads((results / "results.json").read_text(encoding="utf-8"))
+    builds = [r for r in records if r["task"] in ("build", "rebuild-one")]
+    assert len(builds) == 4
+    for r in builds:
+        assert list(r["stages"]) == list(STAGES)
+        assert all(s >= 0 for s in r["stages"].values())
+        assert sum(r["stages"].values()) <= r["median_s"] * 1.05 + 0.01
+        assert r["per_letter_s"] == pytest.approx(r["median_s"] / r["size"], abs=1e-5)
+    md = (results / "results.md").read_text(encoding="utf-8")
+    assert "## Where the build's time goes" in md
+    assert "| 2 | build | " in md and "| 1 | rebuild-one | " in md
+
+
 def test_markdown_and_plot(results: Path) -> None:
     md = (results / "results.md").read_text(encoding="utf-8")
     assert "## 1 letters" in md and "## 2 letters" in md and "x" in md

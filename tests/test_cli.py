@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -269,3 +270,27 @@ def test_default_sources_are_data_sources() -> None:
     from pledgegraph.build import default_sources
 
     assert default_sources() == [ROOT / "data" / "sources"]
+
+
+def test_build_timings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`build --timings` says where the time went, stage by stage, without touching the outputs."""
+    from pledgegraph.build import STAGES
+
+    timed, plain = tmp_path / "timed", tmp_path / "plain"
+    capsys.readouterr()
+    start = time.perf_counter()
+    assert run_cli("build", SEED, DEV, "--out", timed, "--no-cache", "-q", "--timings") == 0
+    wall = time.perf_counter() - start
+    err = capsys.readouterr().err
+    rows = {line.split()[0]: line.split()[1:] for line in err.splitlines()[1:]}
+    assert list(rows) == [*STAGES, "total"]
+    seconds = {name: float(cells[0]) for name, cells in rows.items()}
+    assert all(s >= 0 for s in seconds.values())
+    assert seconds["extract"] > 0 and seconds["validate"] > 0 and seconds["store"] > 0
+    assert abs(sum(seconds[s] for s in STAGES) - seconds["total"]) < 0.01
+    # the stages account for the build's time (what is left out is argument parsing and imports)
+    assert 0.5 * wall <= seconds["total"] <= wall
+    assert rows["total"][1] == "100%"
+    assert run_cli("build", SEED, DEV, "--out", plain, "--no-cache", "-q") == 0
+    for name in ("graph.ttl", "dataset.nq", "report.ttl", "manifest.json"):
+        assert (timed / name).read_bytes() == (plain / name).read_bytes()

@@ -7,9 +7,11 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +66,25 @@ class Letter:
         ]
 
 
+# The build's stages, in the order they run: what `build --timings` and the benchmarks report.
+STAGES = ("read", "extract", "graph", "validate", "write", "store")
+
+
+class Stopwatch:
+    """Wall-clock seconds spent in each stage of a build (never written into the build itself)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = dict.fromkeys(STAGES, 0.0)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - start
+
+
 @dataclass
 class BuildResult:
     out: Path
@@ -73,6 +94,7 @@ class BuildResult:
     triples: int
     cache_hits: int = 0
     cache_misses: int = 0
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (STAGES)
 
     @property
     def exit_code(self) -> int:
@@ -117,14 +139,21 @@ _REF: Reference | None = (
 )
 
 
-def _read_one(path: Path) -> tuple[str, object, object]:
-    """("ok", Document, Extraction) or ("error", message, None): what is cached for one source."""
+def _read_one(path: Path) -> tuple[tuple[str, object, object], float, float]:
+    """What is cached for one source, ("ok", Document, Extraction) or ("error", message, None), and
+    the seconds spent reading and extracting it."""
     assert _REF is not None
+    start = time.perf_counter()
     try:
         doc = read_path(path)
-        return "ok", doc, extract(doc, _REF)
     except (ReadError, NotACandidature) as e:
-        return "error", str(e), None
+        return ("error", str(e), None), time.perf_counter() - start, 0.0
+    read = time.perf_counter()
+    try:
+        result: tuple[str, object, object] = ("ok", doc, extract(doc, _REF))
+    except (ReadError, NotACandidature) as e:
+        result = ("error", str(e), None)
+    return result, read - start, time.perf_counter() - read
 
 
 def _fork_pool(jobs: int) -> ProcessPoolExecutor:
@@ -147,9 +176,16 @@ def read_sources(
     cache: Cache | None = None,
     jobs: int | None = None,
     progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
+    watch: Stopwatch | None = None,
 ) -> tuple[list[Letter], list[tuple[Path, str]]]:
-    """Read and extract every source, from the cache where it holds them, the rest across cores."""
+    """Read and extract every source, from the cache where it holds them, the rest across cores.
+
+    With a stopwatch, the wall time is shared between its "read" and "extract" stages in proportion
+    to the time the workers spent on each (reading a source includes hashing it and the cache).
+    """
     global _REF
+    start = time.perf_counter()
+    spent = {"read": 0.0, "extract": 0.0}
     results: dict[Path, tuple[str, object, object]] = {}
     shas: dict[Path, str] = {}
     todo: list[Path] = []
@@ -171,11 +207,17 @@ def read_sources(
         if len(todo) >= _PARALLEL_READS and jobs > 1:
             with _fork_pool(jobs) as pool:
                 done = pool.map(_read_one, todo, chunksize=max(1, len(todo) // (jobs * 8)))
-                for path, result in zip(progress(todo) if progress else todo, done, strict=True):
+                for path, (result, read_s, extract_s) in zip(
+                    progress(todo) if progress else todo, done, strict=True
+                ):
                     results[path] = result
+                    spent["read"] += read_s
+                    spent["extract"] += extract_s
         else:
             for path in progress(todo) if progress else todo:
-                results[path] = _read_one(path)
+                results[path], read_s, extract_s = _read_one(path)
+                spent["read"] += read_s
+                spent["extract"] += extract_s
     finally:
         _REF = None
     if cache:
@@ -190,6 +232,11 @@ def read_sources(
             letters.append(Letter(path, a, b, source_sha=shas.get(path, "")))  # type: ignore[arg-type]
         else:
             errors.append((path, a))  # type: ignore[arg-type]
+    if watch:
+        wall = time.perf_counter() - start
+        share = spent["extract"] / (sum(spent.values()) or 1.0)
+        watch.seconds["read"] += wall * (1 - share)
+        watch.seconds["extract"] += wall * share
     return letters, errors
 
 
@@ -432,6 +479,7 @@ def write_build(
     parts: Sequence[GraphPart],
     findings: list[Finding],
     previous: Path | None = None,
+    watch: Stopwatch | None = None,
 ) -> int:
     """Write every output into a folder beside `out`, then swap it in: `out` is never half-written.
 
@@ -468,6 +516,7 @@ def write_build(
                     pass
             (sources / name).write_text(letter.doc.text, encoding="utf-8", newline="")
         digests = {p.iri: p.digest() for p in parts}
+        store_start = time.perf_counter()
         if not (previous and _update_store(previous, tmp / "store", parts, digests, base)):
             store = ox.Store(str(tmp / "store"))
             store.bulk_load(nq, format=ox.RdfFormat.N_QUADS)
@@ -477,6 +526,8 @@ def write_build(
             store.flush()
             store.optimize()
             del store
+        if watch:
+            watch.seconds["store"] += time.perf_counter() - store_start
         manifest = {
             "pledgegraph": __version__,
             "base": base,
@@ -603,13 +654,15 @@ def build(
     engine: str = "sparql",
 ) -> BuildResult:
     """Build `out` from the sources; with the cache (default: beside `out`) only changed letters are redone."""
-    paths, errors = collect_sources(sources)
-    ref = Reference(base)
-    store_cache = None
-    if use_cache:
-        store_cache = Cache(cache or default_folder(out), environment_key(base))
-        store_cache.prune()
-    letters, read_errors = read_sources(paths, ref, store_cache, jobs, progress)
+    watch = Stopwatch()
+    with watch.stage("read"):
+        paths, errors = collect_sources(sources)
+        ref = Reference(base)
+        store_cache = None
+        if use_cache:
+            store_cache = Cache(cache or default_folder(out), environment_key(base))
+            store_cache.prune()
+    letters, read_errors = read_sources(paths, ref, store_cache, jobs, progress, watch)
     errors += read_errors
     for path, message in errors:
         log(f"error: {path}: {message}")
@@ -637,55 +690,70 @@ def build(
         letter.lines, blocks[letter.graph], counts[letter.graph], found = hit
         findings += found
     if todo:
-        index = ReferenceIndex(ref.store)
-        for letter in todo:
-            counts[letter.graph] = graph_letter(letter, ref)
-            blocks[letter.graph] = turtle_blocks(letter.lines)
-        work = [(letter.key, index.letter_data(letter.lines)) for letter in todo]
-        fresh = validate_letters(work, jobs, engine)
+        with watch.stage("graph"):
+            for letter in todo:
+                counts[letter.graph] = graph_letter(letter, ref)
+                blocks[letter.graph] = turtle_blocks(letter.lines)
+        with watch.stage("validate"):
+            index = ReferenceIndex(ref.store)
+            work = [(letter.key, index.letter_data(letter.lines)) for letter in todo]
+            fresh = validate_letters(work, jobs, engine)
         by_label: dict[str | None, list[Finding]] = defaultdict(list)
         for f in fresh:
             by_label[f.source].append(f)
         findings += fresh
         if store_cache:
-            for letter in todo:
-                if letter.source_sha:
-                    entry = (
-                        letter.lines,
-                        blocks[letter.graph],
-                        counts[letter.graph],
-                        by_label.get(letter.key, []),
-                    )
-                    store_cache.put("graph", f"{letter.source_sha}-{letter.key}", entry)
+            with watch.stage("write"):
+                for letter in todo:
+                    if letter.source_sha:
+                        entry = (
+                            letter.lines,
+                            blocks[letter.graph],
+                            counts[letter.graph],
+                            by_label.get(letter.key, []),
+                        )
+                        store_cache.put("graph", f"{letter.source_sha}-{letter.key}", entry)
     findings.sort()
 
-    parts = [GraphPart(lt.graph, lt.lines, blocks[lt.graph], counts[lt.graph]) for lt in letters]
-    reference = reference_quads(ref)
-    ontology = ontology_quads(base)
-    parts.append(
-        GraphPart.of(
-            base + "graph/reference",
-            [ox.Triple(q.subject, q.predicate, q.object) for q in reference],
+    with watch.stage("graph"):
+        parts = [
+            GraphPart(lt.graph, lt.lines, blocks[lt.graph], counts[lt.graph]) for lt in letters
+        ]
+        reference = reference_quads(ref)
+        ontology = ontology_quads(base)
+        parts.append(
+            GraphPart.of(
+                base + "graph/reference",
+                [ox.Triple(q.subject, q.predicate, q.object) for q in reference],
+            )
         )
-    )
-    parts.append(
-        GraphPart.of(
-            base + "graph/ontology", [ox.Triple(q.subject, q.predicate, q.object) for q in ontology]
+        parts.append(
+            GraphPart.of(
+                base + "graph/ontology",
+                [ox.Triple(q.subject, q.predicate, q.object) for q in ontology],
+            )
         )
-    )
-    description = description_quads(base, letters, {p.iri: p.count for p in parts})
-    parts.append(
-        GraphPart.of(
-            base + "graph/dataset",
-            [ox.Triple(q.subject, q.predicate, q.object) for q in description],
+        description = description_quads(base, letters, {p.iri: p.count for p in parts})
+        parts.append(
+            GraphPart.of(
+                base + "graph/dataset",
+                [ox.Triple(q.subject, q.predicate, q.object) for q in description],
+            )
         )
-    )
     previous = Path(out).resolve() if use_cache else None
-    triples = write_build(
-        out, base, letters, parts, findings, previous if previous and previous.is_dir() else None
-    )
+    with watch.stage("write"):
+        triples = write_build(
+            out,
+            base,
+            letters,
+            parts,
+            findings,
+            previous if previous and previous.is_dir() else None,
+            watch,
+        )
+    watch.seconds["write"] -= watch.seconds["store"]  # the store is timed on its own
     hits, misses = (store_cache.hits, store_cache.misses) if store_cache else (0, 0)
-    return BuildResult(out, letters, errors, findings, triples, hits, misses)
+    return BuildResult(out, letters, errors, findings, triples, hits, misses, watch.seconds)
 
 
 def load_dataset(data_dir: Path) -> list[ox.Quad]:

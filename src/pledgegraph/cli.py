@@ -64,9 +64,21 @@ def cmd_build(args: argparse.Namespace) -> int:
             f"{violations} violations, {warnings} warnings"
         )
         _err(f"outputs in {result.out}: graph.ttl, dataset.nq, report.ttl, report.txt, store/")
+    if args.timings:
+        _err(timings_table(result.stages, len(result.letters)))
     if result.errors:
         _err(f"{len(result.errors)} source(s) could not be built (see above)")
     return result.exit_code
+
+
+def timings_table(stages: dict[str, float], letters: int) -> str:
+    """Where a build's time went: each stage's wall time, share and time per letter."""
+    total = sum(stages.values()) or 1e-9
+    lines = [f"{'stage':<10} {'seconds':>9} {'share':>6} {'ms/letter':>10}"]
+    for name, seconds in [*stages.items(), ("total", total)]:
+        per_letter = 1000 * seconds / max(letters, 1)
+        lines.append(f"{name:<10} {seconds:>9.3f} {seconds / total:>6.0%} {per_letter:>10.2f}")
+    return "\n".join(lines)
 
 
 def _progress(args: argparse.Namespace, n: int):
@@ -224,6 +236,11 @@ def parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=None, help="validation processes (default: one per core)"
     )
     b.add_argument("--quiet", "-q", action="store_true", help="no progress or summary on stderr")
+    b.add_argument(
+        "--timings",
+        action="store_true",
+        help="print where the time went (read, extract, graph, validate, write, store) on stderr",
+    )
     b.add_argument(
         "--cache",
         metavar="DIR",

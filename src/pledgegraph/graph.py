@@ -10,6 +10,7 @@ from .extract import Candidature, Evidence, Extraction
 from .namespaces import (
     DCTERMS,
     FOAF,
+    NIF,
     OA,
     ORG,
     PG,
@@ -93,13 +94,20 @@ class LetterGraph:
     def evidence(
         self, subject: ox.NamedNode, ev: Evidence | None, supports: str | None = None
     ) -> None:
-        """Link a fact to the exact source text it was read from (Web Annotation selectors)."""
+        """Link a fact to the exact source text it was read from.
+
+        The span is a Web Annotation specific resource, with a position and a quote selector, for
+        annotation tools; it also carries its offsets itself (NIF's beginIndex and endIndex, the
+        same code-point offsets), so that a query reaches them in one step from the fact.
+        """
         if ev is None:
             return
         text = self.ex.doc.text[ev.begin : ev.end]
         span = self.id(f"letter/{self.key}/text/{ev.begin}-{ev.end}")
         self.a(span, OA + "SpecificResource", PG + "TextSpan")
         self.add(span, OA + "hasSource", self.source)
+        self.add(span, NIF + "beginIndex", ev.begin)
+        self.add(span, NIF + "endIndex", ev.end)
         position, quote = N(str(span.value) + "/position"), N(str(span.value) + "/quote")
         self.add(span, OA + "hasSelector", position)
         self.add(span, OA + "hasSelector", quote)

@@ -20,6 +20,7 @@ PROV = "http://www.w3.org/ns/prov#"
 ORG = "http://www.w3.org/ns/org#"
 TIME = "http://www.w3.org/2006/time#"
 OA = "http://www.w3.org/ns/oa#"
+NIF = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"
 SCHEMA = "https://schema.org/"
 FOAF = "http://xmlns.com/foaf/0.1/"
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -40,6 +41,7 @@ PREFIXES = {
     "org": ORG,
     "time": TIME,
     "oa": OA,
+    "nif": NIF,
     "schema": SCHEMA,
     "foaf": FOAF,
     "dcat": DCAT,
