@@ -318,9 +318,9 @@ def markdown(records: list[dict[str, Any]], note: str = "") -> str:
             cells = []
             for engine in ENGINES:
                 r = by.get(engine)
-                cells.append("-" if r is None else _fmt(r["median_s"], r["p95_s"]))
+                cells.append("-" if r is None else _bound(r) + _fmt(r["median_s"], r["p95_s"]))
             ratios = [
-                f"{e} / pg = {by[e]['median_s'] / pg['median_s']:.1f}x"
+                f"{e} / pg = {_bound(by[e])}{by[e]['median_s'] / pg['median_s']:.1f}x"
                 for e in ENGINES[1:]
                 if e in by and pg and pg["median_s"] > 0
             ]
@@ -328,7 +328,9 @@ def markdown(records: list[dict[str, Any]], note: str = "") -> str:
             lines.append(f"| {task} | {' | '.join(cells)} | {'; '.join(ratios) or '-'} | {peak} |")
         lines.append("")
     lines.append(
-        "Times are medians (p95 in brackets) in seconds; a ratio above 1 means pledgegraph is faster."
+        "Times are medians (p95 in brackets) in seconds; a ratio above 1 means pledgegraph is faster. "
+        f"≥ marks a run stopped at its time limit ({QUERY_TIMEOUT_S:.0f} s for a query): the time "
+        "and the ratio are lower bounds."
     )
     lines += ["", *stages_table(records)]
     return "\n".join(lines) + "\n"
@@ -361,6 +363,11 @@ def stages_table(records: list[dict[str, Any]]) -> list[str]:
         "(pyoxigraph RocksDB load, or the changed graphs replaced).",
     ]
     return lines
+
+
+def _bound(record: dict[str, Any]) -> str:
+    """ "≥" for a run stopped at its time limit, whose time is a lower bound."""
+    return "≥" if "timed out" in record.get("note", "") else ""
 
 
 def _fmt(median: float, p95: float) -> str:

@@ -88,3 +88,19 @@ def test_corpus_is_synthetic_and_never_in_data(tmp_path: Path) -> None:
     ] == [p.read_bytes() for p in sorted(paths)], "the same size and seed give the same corpus"
     with pytest.raises(ValueError):
         corpus.generate(1, ROOT / "data" / "synthetic")
+
+
+def test_timed_out_runs_are_lower_bounds() -> None:
+    """A peer stopped at the time limit shows "≥" on its time and ratio: it was at least that slow."""
+    sys.path.insert(0, str(BENCH))
+    import run
+
+    base = {"size": 1000, "task": "query:statements", "p95_s": 0.1, "peak_mib": 1.0, "runs": 20}
+    records = [
+        {**base, "engine": "pledgegraph", "median_s": 0.1},
+        {**base, "engine": "rdflib", "median_s": 60.0, "p95_s": 60.0, "note": "timed out after 60 s"},
+    ]
+    md = run.markdown(records)
+    assert "≥60.00 (60.00)" in md and "rdflib / pg = ≥600.0x" in md
+    records[1].pop("note")
+    assert "≥" not in run.markdown(records).split("## 1000 letters")[1].split("Times are")[0]
