@@ -98,7 +98,13 @@ def test_timed_out_runs_are_lower_bounds() -> None:
     base = {"size": 1000, "task": "query:statements", "p95_s": 0.1, "peak_mib": 1.0, "runs": 20}
     records = [
         {**base, "engine": "pledgegraph", "median_s": 0.1},
-        {**base, "engine": "rdflib", "median_s": 60.0, "p95_s": 60.0, "note": "timed out after 60 s"},
+        {
+            **base,
+            "engine": "rdflib",
+            "median_s": 60.0,
+            "p95_s": 60.0,
+            "note": "timed out after 60 s",
+        },
     ]
     md = run.markdown(records)
     assert "≥60.00 (60.00)" in md and "rdflib / pg = ≥600.0x" in md
