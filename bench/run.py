@@ -154,7 +154,7 @@ def _revalidate_one(corpus: Path, out: Path, repeat: int) -> list[float]:
             if hit is None:
                 changed.append(letter)
             else:
-                findings += hit[3]
+                findings += hit[-1]  # the entry ends with the findings
         index = ReferenceIndex(ref.store)
         for letter in changed:
             graph_letter(letter, ref)

@@ -399,6 +399,7 @@ class GraphPart:
     lines: list[str]
     blocks: dict[str, bytes]
     count: int  # triples as the graph was made, before duplicates were dropped (the VoID figure)
+    sha: str = ""  # digest() when known already (a letter's graph from the cache)
 
     @classmethod
     def of(cls, iri: str, triples: Sequence[ox.Triple]) -> GraphPart:
@@ -406,7 +407,14 @@ class GraphPart:
         return cls(iri, lines, turtle_blocks(lines), len(triples))
 
     def digest(self) -> str:
-        return hashlib.sha256(_nt(self.lines)).hexdigest()
+        """The SHA-256 of the graph's N-Triples: the manifest's record of what each graph holds."""
+        if not self.sha:
+            self.sha = lines_digest(self.lines)
+        return self.sha
+
+
+def lines_digest(lines: Sequence[str]) -> str:
+    return hashlib.sha256(_nt(lines)).hexdigest()
 
 
 def _turtle(parts: Sequence[GraphPart]) -> tuple[bytes, int]:
@@ -416,15 +424,17 @@ def _turtle(parts: Sequence[GraphPart]) -> tuple[bytes, int]:
         for subject in part.blocks:
             owners[subject].append(part)
     out = [_prefix_header()]
-    triples = 0
+    # Every line counts once, except the lines of subjects that several graphs describe: those are
+    # merged, and counted once each after dropping the duplicates.
+    triples = sum(len(part.lines) for part in parts)
     for subject in sorted(owners):
         group = owners[subject]
         if len(group) == 1:
             out.append(group[0].blocks[subject])
-            triples += _count_lines(group[0], subject)
             continue
-        lines = sorted({line for part in group for line in _lines_of(part, subject)})
-        triples += len(lines)
+        described = [_lines_of(part, subject) for part in group]
+        lines = sorted({line for part_lines in described for line in part_lines})
+        triples += len(lines) - sum(len(part_lines) for part_lines in described)
         out.append(turtle_blocks(lines)[subject])
     return b"".join(out), triples
 
@@ -437,10 +447,6 @@ def _lines_of(part: GraphPart, subject: str) -> list[str]:
         part.lines, subject + "!"
     )  # " " < "!": the first line past this subject's
     return part.lines[lo:hi]
-
-
-def _count_lines(part: GraphPart, subject: str) -> int:
-    return len(_lines_of(part, subject))
 
 
 def _nquads(parts: Sequence[GraphPart]) -> bytes:
@@ -676,6 +682,7 @@ def build(
     findings: list[Finding] = []
     blocks: dict[str, dict[str, bytes]] = {}
     counts: dict[str, int] = {}
+    digests: dict[str, str] = {}
     todo: list[Letter] = []
     for letter in letters:
         letter.graph = f"{base}graph/letter/{letter.key}"
@@ -687,7 +694,7 @@ def build(
         if hit is None:
             todo.append(letter)
             continue
-        letter.lines, blocks[letter.graph], counts[letter.graph], found = hit
+        letter.lines, blocks[letter.graph], counts[letter.graph], digests[letter.graph], found = hit
         findings += found
     if todo:
         with watch.stage("graph"):
@@ -706,10 +713,12 @@ def build(
             with watch.stage("write"):
                 for letter in todo:
                     if letter.source_sha:
+                        digests[letter.graph] = lines_digest(letter.lines)
                         entry = (
                             letter.lines,
                             blocks[letter.graph],
                             counts[letter.graph],
+                            digests[letter.graph],
                             by_label.get(letter.key, []),
                         )
                         store_cache.put("graph", f"{letter.source_sha}-{letter.key}", entry)
@@ -717,7 +726,10 @@ def build(
 
     with watch.stage("graph"):
         parts = [
-            GraphPart(lt.graph, lt.lines, blocks[lt.graph], counts[lt.graph]) for lt in letters
+            GraphPart(
+                lt.graph, lt.lines, blocks[lt.graph], counts[lt.graph], digests.get(lt.graph, "")
+            )
+            for lt in letters
         ]
         reference = reference_quads(ref)
         ontology = ontology_quads(base)

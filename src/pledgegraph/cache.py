@@ -37,7 +37,7 @@ PIPELINE_MODULES = (
     "build",
     "cache",
 )
-FORMAT = "1"  # bump when the layout of an entry changes
+FORMAT = "2"  # bump when the layout of an entry changes
 
 
 def environment_key(base: str, extra: str = "") -> str:
