@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -410,7 +411,8 @@ def _election(c: Candidature, doc: Document) -> None:
     letter_year = int(c.letter_date[:4]) if c.letter_date else None
     found: list[tuple[str, int, int]] = []
     for m in ELECTION_RE.finditer(nt):
-        stop = nt.find(". ", m.end())
+        # Looked for only as far as the window reaches: a search to the text's end per mention is quadratic.
+        stop = nt.find(". ", m.end(), m.end() + 161)
         window = nt[m.end() : min(len(nt) if stop < 0 else stop, m.end() + 160)]
         if re.search(
             r"Commission|previous|last\s+year|was\s+elected",
@@ -767,6 +769,7 @@ def find_resolutions(sentence: Sentence, doc: Document, ref: Reference) -> list[
         s,
     ):
         adopted_year = int(y.group(1) or y.group(2))
+    near = _Nearby(s)
     for m in RESOLUTION_RE.finditer(s):
         if m.group("sym"):
             items = [(m.group("sym"), m.start("sym"), m.end("sym"))]
@@ -777,17 +780,17 @@ def find_resolutions(sentence: Sentence, doc: Document, ref: Reference) -> list[
             ]
         for raw, a, b in items:
             number, body, symbol = ref.resolve_resolution(
-                raw.strip(), _body_context(s, m.start(), a), s
+                raw.strip(), _body_context(s, m.start(), a, near), s
             )
             if number is None:
                 continue
             begin, end = doc.norm.to_source(a0 + a, a0 + b)
             mention = ResolutionMention(number, body, symbol, role, begin, end)
-            title = _title_near(s, a, b)
+            title = _title_near(s, a, b, near)
             if title:
                 mention.title = title[0]
                 mention.title_evidence = Evidence(*doc.norm.to_source(a0 + title[1], a0 + title[2]))
-            if (d := re.match(r"\s*of\s+(\d{1,2}\s+" + MONTH_RE + r"\s+\d{4})", s[b:])) is not None:
+            if (d := _OF_DATE.match(s, b)) is not None:
                 mention.year = int(d.group(1)[-4:])
             elif adopted_year and body in ("general-assembly", "human-rights-council", None):
                 mention.year = adopted_year
@@ -797,36 +800,67 @@ def find_resolutions(sentence: Sentence, doc: Document, ref: Reference) -> list[
     return out
 
 
-def _body_context(s: str, list_start: int, at: int) -> str | None:
+class _Nearby:
+    """The body names and quoted titles of one sentence, found once: each resolution mention asks for
+    the last one before it, and a search of the sentence per mention would be quadratic in its length."""
+
+    def __init__(self, s: str) -> None:
+        # Per body, the ends and starts of its names in s, in order: a search of s[:at] finds exactly
+        # those that end by `at` (no body's name contains another's start).
+        self.bodies: list[tuple[str, list[int], list[int]]] = []
+        for key, rx in _BODY_WORDS:
+            found = list(re.finditer(rx, s))
+            self.bodies.append((key, [n.end() for n in found], [n.start() for n in found]))
+        self.quotes = list(_QUOTED.finditer(s))
+        self.quote_ends = [q.end() for q in self.quotes]
+
+    def body_before(self, at: int) -> str | None:
+        """The body named last in s[:at] (the first in _BODY_WORDS order on a tie)."""
+        nearest: tuple[int, str] | None = None
+        for key, ends, starts in self.bodies:
+            i = bisect.bisect_right(ends, at) - 1
+            if i >= 0 and (nearest is None or starts[i] > nearest[0]):
+                nearest = (starts[i], key)
+        return nearest[1] if nearest else None
+
+    def last_quote_before(self, a: int) -> re.Match[str] | None:
+        """The last quoted passage in s[:a], as a search of s[:a] would find it."""
+        i = bisect.bisect_right(self.quote_ends, a) - 1
+        return self.quotes[i] if i >= 0 else None
+
+
+_QUOTED = re.compile(r"\"([^\"]{8,400})\"")
+_TITLE_AFTER = re.compile(r"\s*(?:\([^)]*\)\s*)?,?\s*(?:entitled|on|titled)\s+\"([^\"]{8,400})\"")
+_OF_DATE = re.compile(r"\s*of\s+(\d{1,2}\s+" + MONTH_RE + r"\s+\d{4})")
+_BODY_NAME_REACH = 200
+"""How far before "resolution" the name of its body can start: the longest name is a few dozen
+characters; only that tail of the text is searched for it."""
+
+
+def _body_context(s: str, list_start: int, at: int, near: _Nearby | None = None) -> str | None:
     """The adopting body named just before "resolution", or else the nearest one named earlier."""
-    prefix = s[:list_start]
-    m = _BODY_BEFORE.search(prefix.rstrip() + " resolution") if prefix.strip() else None
+    # The tail only, never a copy of the whole prefix: that too is quadratic over many mentions.
+    tail = s[max(0, list_start - 2 * _BODY_NAME_REACH) : list_start].rstrip()[-_BODY_NAME_REACH:]
+    m = _BODY_BEFORE.search(tail + " resolution") if tail else None
     if m:
         for i, (key, _) in enumerate(_BODY_WORDS):
             if m.group(f"b{i}"):
                 return key
-    nearest: tuple[int, str] | None = None
-    for key, rx in _BODY_WORDS:
-        for n in re.finditer(rx, s[:at]):
-            if nearest is None or n.start() > nearest[0]:
-                nearest = (n.start(), key)
-    return nearest[1] if nearest else None
+    return (near or _Nearby(s)).body_before(at)
 
 
-def _title_near(s: str, a: int, b: int) -> tuple[str, int, int] | None:
+def _title_near(s: str, a: int, b: int, near: _Nearby | None = None) -> tuple[str, int, int] | None:
     """A quoted title given for a resolution: “Title” (resolution N), or resolution N, entitled “Title”."""
-    before = s[:a]
-    q = list(re.finditer(r"\"([^\"]{8,400})\"", before))
-    if q:
-        last = q[-1]
-        between = before[last.end() :]
+    last = (near or _Nearby(s)).last_quote_before(a)
+    if last is not None:
+        between = s[last.end() : a]
         if re.fullmatch(
             r"\s*\(?\s*(?:see\s+)?(?:[A-Z][\w\s]{0,60})?resolutions?\s*", between, re.I
         ):
             return last.group(1), last.start(1), last.end(1)
-    after = re.match(r"\s*(?:\([^)]*\)\s*)?,?\s*(?:entitled|on|titled)\s+\"([^\"]{8,400})\"", s[b:])
+    after = _TITLE_AFTER.match(s, b)
     if after:
-        return after.group(1), b + after.start(1), b + after.end(1)
+        return after.group(1), after.start(1), after.end(1)
     return None
 
 

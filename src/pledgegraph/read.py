@@ -33,17 +33,56 @@ _CHAR_MAP = {
 
 
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
-_OCR_NUMBER = re.compile(
-    r"(?<![A-Za-z])(?=[\dOoIl|]*\d[\dOoIl|]*\d)[\dOoIl|]*[OoIl|][\dOoIl|]*(?![A-Za-z])"
-)
+_OCR_RUN = re.compile(r"[\dOoIl|]+")  # a run of digits and the letters scans read for them
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_DIGIT = re.compile(r"\d")
+_DIGIT_OR_BAR = re.compile(r"[\d|]")
+_OCR_LETTER = re.compile(r"[OoIl|]")
 
 
 def _mend_ocr_digits(chars: list[str]) -> None:
-    """Scans read 0 as O and 1 as l inside numbers ("2O1O", "6l/180"): mend tokens with two digits or more."""
+    r"""Scans read 0 as O and 1 as l inside numbers ("2O1O", "6l/180"): mend tokens with two digits or more.
+
+    One pass over the runs of digits and look-alike letters, each run looked at a bounded number of
+    times, so the work is linear in the text. It mends what the pattern
+    `(?<![A-Za-z])(?=[\dOoIl|]*\d[\dOoIl|]*\d)[\dOoIl|]*[OoIl|][\dOoIl|]*(?![A-Za-z])` matches (the
+    tests hold it to that), which is quadratic: its look-ahead scans the rest of the run from every
+    start, 52 s for a letter followed by 40,000 digits.
+    """
     text = "".join(chars)
-    for m in _OCR_NUMBER.finditer(text):
-        for i in range(m.start(), m.end()):
-            chars[i] = chars[i].translate(_OCR_DIGITS)
+    for run in _OCR_RUN.finditer(text):
+        span = _ocr_number(text, run.start(), run.end())
+        if span is not None:
+            for i in range(*span):
+                chars[i] = chars[i].translate(_OCR_DIGITS)
+
+
+def _ocr_number(text: str, s: int, e: int) -> tuple[int, int] | None:
+    """The span the pattern above matches in the run text[s:e], if any (there is at most one).
+
+    A match starts at the first position not preceded by an ASCII letter: the run's start, or else
+    just after its first digit or bar. From there it needs two digits and a look-alike letter, and
+    ends as late as it can before anything but an ASCII letter: the run's end, or else its last digit
+    or bar. Should it fail at that start, it fails at every later one (fewer digits, no earlier letter).
+    """
+    if s > 0 and _ASCII_LETTER.match(text, s - 1):
+        first = _DIGIT_OR_BAR.search(text, s, e)
+        if first is None:
+            return None
+        start = first.start() + 1
+    else:
+        start = s
+    if e < len(text) and _ASCII_LETTER.match(text, e):
+        end = max((m.start() for m in _DIGIT_OR_BAR.finditer(text, start, e)), default=start)
+    else:
+        end = e
+    letter = _OCR_LETTER.search(text, start, e)
+    if letter is None or letter.start() >= end:
+        return None
+    digits = _DIGIT.finditer(text, start, e)
+    if next(digits, None) is None or next(digits, None) is None:
+        return None
+    return start, end
 
 
 class NormText:
@@ -210,10 +249,33 @@ class Document:
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
+    @cached_property
+    def _furniture_reach(self) -> tuple[list[int], list[int]]:
+        """For the furniture sorted by start: the starts, and the index of the span reaching furthest
+        among each one and those before it (so one bisect tells whether a position is covered)."""
+        starts = [f.begin for f in self.furniture]
+        furthest: list[int] = []
+        best = -1
+        for i, f in enumerate(self.furniture):
+            if best < 0 or f.end > self.furniture[best].end:
+                best = i
+            furthest.append(best)
+        return starts, furthest
+
+    def covering_furniture(self, pos: int) -> Span | None:
+        """A furniture span that covers pos (the one reaching furthest), or None: O(log n)."""
+        starts, furthest = self._furniture_reach
+        i = bisect_right(starts, pos) - 1
+        if i < 0:
+            return None
+        span = self.furniture[furthest[i]]
+        return span if span.end > pos else None
+
     def __getstate__(self) -> dict[str, object]:
         # The normalised view is rebuilt on demand: pickling its offset table would triple the cache.
         state = dict(self.__dict__)
         state.pop("norm", None)
+        state.pop("_furniture_reach", None)
         return state
 
     def region_norm(self, name: str) -> tuple[str, int]:
@@ -225,7 +287,7 @@ class Document:
         return self.norm.text[a:b], a
 
     def is_furniture(self, pos: int) -> bool:
-        return any(f.begin <= pos < f.end for f in self.furniture)
+        return self.covering_furniture(pos) is not None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -455,21 +517,27 @@ def _split_sentences(doc: Document, a: int, b: int) -> list[tuple[int, int]]:
 
 
 def _strip_furniture(doc: Document, a: int, b: int) -> tuple[int, int]:
-    """Drop page furniture at the edges of a span (inside it, it stays: offsets must be exact)."""
-    changed = True
-    while changed and a < b:
-        changed = False
-        for f in doc.furniture:
-            if f.begin <= a < f.end:
-                a = f.end
-                changed = True
-            if f.begin < b <= f.end:
-                b = f.begin
-                changed = True
-        while a < b and doc.text[a].isspace():
+    """Drop page furniture and white space at the edges of a span (inside it, it stays: offsets must be exact).
+
+    The span starts at the first position from `a` on that is neither furniture nor white space, and
+    ends after the last such position before `b`; each step is a lookup in the furniture index, so a
+    text full of furniture costs no more per sentence than a clean one.
+    """
+    text = doc.text
+    while a < b:
+        span = doc.covering_furniture(a)
+        if span is not None:
+            a = span.end
+        elif text[a].isspace():
             a += 1
-            changed = True
-        while b > a and doc.text[b - 1].isspace():
+        else:
+            break
+    while b > a:
+        span = doc.covering_furniture(b - 1)
+        if span is not None:
+            b = span.begin
+        elif text[b - 1].isspace():
             b -= 1
-            changed = True
+        else:
+            break
     return a, b
