@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zlib
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,7 @@ ADVERSARIAL = {
 }
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(30)  # about a second each here; the quadratic ones took minutes
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
 def test_adversarial_text_reads_in_linear_time(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
@@ -98,3 +99,213 @@ def test_adversarial_text_reads_in_linear_time(
     [row] = query_json(capsys, "candidatures", out)
     assert (row["state_iso3"], row["letter_date"]) == ("BLR", "2007-04-09")
     assert len(_built_pledges(capsys, out, source.name)) >= 20
+
+
+@pytest.mark.timeout(60)
+def test_each_source_has_a_time_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever makes reading one source run away (here an extractor stuck in a loop on one letter)
+    is stopped at the limit and is that source's error; the others are built, serially or in the pool."""
+    import pledgegraph.build as build_module
+
+    real_extract = build_module.extract
+
+    def stuck_on_one(doc, ref):  # type: ignore[no-untyped-def]
+        while doc.name == "stuck.txt":
+            pass
+        return real_extract(doc, ref)
+
+    monkeypatch.setattr(build_module, "extract", stuck_on_one)
+    monkeypatch.setattr(build_module, "SOURCE_SECONDS", 1)
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "belarus.txt").write_text(SEED_TEXT, encoding="utf-8")
+    (folder / "stuck.txt").write_text(SEED_TEXT.replace("Belarus", "Belarus "), encoding="utf-8")
+    for parallel in (False, True):
+        if parallel:  # forked readers inherit the patches: the limit holds in each of them too
+            monkeypatch.setattr(build_module, "_PARALLEL_READS", 2)
+        out = tmp_path / f"build-{parallel}"
+        capsys.readouterr()
+        assert run_cli("build", folder, "--out", out, "--jobs", "2", "--no-cache") == 2
+        err = capsys.readouterr().err
+        assert f"error: {folder / 'stuck.txt'}: reading it took longer than 1 s" in err, err
+        assert "Traceback" not in err
+        [row] = query_json(capsys, "candidatures", out)
+        assert row["state_iso3"] == "BLR"
+
+
+# --------------------------------------------------------------------------------------------------
+# Item 5: a crafted PDF is that PDF's error; each PDF is read in a child process under limits.
+
+
+def _pdf(content: bytes, *, compress: bool = True, pages: int = 1) -> bytes:
+    """A PDF written byte by byte: `pages` pages that share one content stream."""
+    stream = zlib.compress(content, 9) if compress else content
+    kids = b" ".join(b"%d 0 R" % (5 + i) for i in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
+        (b"<< /Filter /FlateDecode " if compress else b"<< ")
+        + b"/Length %d >>\nstream\n" % len(stream)
+        + stream
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    objects += [
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 3 0 R >>"
+    ] * pages
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _text_pdf(text: str) -> bytes:
+    """A PDF whose text layer is `text`, line by line (Latin-1, as the standard fonts have it)."""
+    lines = []
+    for line in text.splitlines():
+        raw = line.encode("latin-1")
+        raw = raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+        lines.append(b"(" + raw + b") Tj T*")
+    return _pdf(b"BT /F1 10 Tf 12 TL 40 780 Td\n" + b"\n".join(lines) + b"\nET")
+
+
+def _latin(text: str) -> str:
+    return text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'")
+
+
+CRAFTED_PDFS = {
+    # 70 MB of page content in a 70 KB file: 25 s and 396 MB before; now over pypdf's stream limit.
+    "bomb": (
+        _pdf(b"BT /F1 12 Tf (Human Rights Council) Tj ET\n" + b" " * 70_000_000),
+        "decompression bomb",
+    ),
+    # Over pypdf's own 75 MB limit: its LimitReachedError was not caught (traceback, exit 1).
+    "over-the-limit": (_pdf(b" " * 80_000_000), "safety limits"),
+    # 100,000 nested arrays: RecursionError (traceback, exit 1).
+    "nested": (
+        _pdf(b"BT /F1 12 Tf " + b"[" * 100_000 + b"]" * 100_000 + b" TJ ET", compress=False),
+        "nested too deeply",
+    ),
+    "garbage": (b"%PDF-1.7\n" + bytes(range(256)) * 64, "damaged PDF"),
+    "scan": (_pdf(b"0 0 100 100 re f"), "without a text layer"),
+}
+
+
+@pytest.mark.timeout(120)
+def test_crafted_pdfs_are_their_own_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "belarus.txt").write_text(SEED_TEXT, encoding="utf-8")
+    for name, (data, _) in CRAFTED_PDFS.items():
+        (folder / f"{name}.pdf").write_bytes(data)
+    out = tmp_path / "build"
+    assert run_cli("build", folder, "--out", out) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for name, (_, reason) in CRAFTED_PDFS.items():
+        [line] = [x for x in err.splitlines() if x.startswith(f"error: {folder / name}.pdf: ")]
+        assert reason in line, line
+    [row] = query_json(capsys, "candidatures", out)
+    assert row["state_iso3"] == "BLR"
+
+
+def _pdf_children() -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().decode("utf-8", "replace")
+        except OSError:
+            continue
+        if "_pdf_child(" in text:
+            found.append(text)
+    return found
+
+
+# A 17 KB PDF that keeps the parser busy for minutes, and one that needs 250 MB.
+LIMITED_PDFS = {
+    "slow": (
+        _pdf(b"BT () Tj ET " * 475_000, pages=40),
+        "PDF_SECONDS",
+        2,
+        "PDF text extraction took longer than 2 s",
+    ),
+    "greedy": (
+        _pdf(b"BT /F1 12 Tf (" + b"A" * 15_000_000 + b") Tj ET"),
+        "PDF_MEMORY_MIB",
+        128,
+        "PDF text extraction needed more than 128 MiB",
+    ),
+}
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+@pytest.mark.parametrize("name", sorted(LIMITED_PDFS))
+def test_pdf_time_and_memory_limits(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+) -> None:
+    """Stopped at the limit (lowered here so that the test is quick), named in the message; the
+    child process is gone and the other sources are built."""
+    import pledgegraph.read as read_module
+
+    data, limit, value, message = LIMITED_PDFS[name]
+    monkeypatch.setattr(read_module, limit, value)
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "belarus.txt").write_text(SEED_TEXT, encoding="utf-8")
+    (folder / f"{name}.pdf").write_bytes(data)
+    out = tmp_path / "build"
+    assert run_cli("build", folder, "--out", out, "--quiet") == 2
+    err = capsys.readouterr().err
+    assert f"error: {folder / name}.pdf: {message}" in err, err
+    assert not _pdf_children()
+    [row] = query_json(capsys, "candidatures", out)
+    assert row["state_iso3"] == "BLR"
+
+
+@pytest.mark.parametrize("method", ["RC4", "AES_128", "AES_256"])
+def test_encrypted_pdf_with_an_empty_password_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], method: str
+) -> None:
+    from fpdf import FPDF
+    from fpdf.enums import EncryptionMethod
+
+    paths = {}
+    for user in ("", "secret"):
+        pdf = FPDF()
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=10)
+        pdf.multi_cell(0, 5, _latin(SEED_TEXT))
+        # An owner password only restricts printing or copying; a user password locks the text.
+        pdf.set_encryption(
+            owner_password="owner",
+            user_password=user,
+            encryption_method=getattr(EncryptionMethod, method),
+        )
+        paths[user] = tmp_path / f"belarus-{user or 'open'}.pdf"
+        pdf.output(str(paths[user]))
+    out = tmp_path / "build"
+    assert run_cli("build", paths[""], "--out", out, "--quiet") == 0
+    [row] = query_json(capsys, "candidatures", out)
+    assert (row["state_iso3"], row["signatory"]) == ("BLR", "Andrei Dapkiunas")
+    assert len(_built_pledges(capsys, out, "belarus-open.pdf.txt")) == 20
+    assert run_cli("build", paths["secret"], "--out", tmp_path / "locked") == 2
+    err = capsys.readouterr().err
+    assert f"error: {paths['secret']}: encrypted PDF that needs a password to open" in err

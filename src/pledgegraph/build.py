@@ -23,7 +23,16 @@ from .extract import Extraction, NotACandidature, extract
 from .graph import letter_key, letter_quads, lit
 from .namespaces import DCAT, DCTERMS, PG, PREFIXES, PROV, RDF, RDFS, VOID
 from .rdf import rdf_bytes
-from .read import Document, ReadError, read_path
+from .read import (
+    SOURCE_SECONDS,
+    Document,
+    ReadError,
+    TimeLimitExceeded,
+    describe_error,
+    read_text,
+    structure,
+    time_limit,
+)
 from .reference import Reference
 from .validate import (
     Finding,
@@ -141,19 +150,32 @@ _REF: Reference | None = (
 
 def _read_one(path: Path) -> tuple[tuple[str, object, object], float, float]:
     """What is cached for one source, ("ok", Document, Extraction) or ("error", message, None), and
-    the seconds spent reading and extracting it."""
+    the seconds spent reading and extracting it; ("failed", message, None) is an error not to cache
+    (a time limit, an unexpected exception). Whatever happens, it is this source's error alone."""
     assert _REF is not None
     start = time.perf_counter()
+    read = start
     try:
-        doc = read_path(path)
-    except (ReadError, NotACandidature) as e:
-        return ("error", str(e), None), time.perf_counter() - start, 0.0
-    read = time.perf_counter()
-    try:
-        result: tuple[str, object, object] = ("ok", doc, extract(doc, _REF))
-    except (ReadError, NotACandidature) as e:
+        text, media = read_text(path)  # a PDF is read in a child process under its own limits
+        with time_limit(
+            SOURCE_SECONDS, f"reading it took longer than {SOURCE_SECONDS} s: is it a letter?"
+        ):
+            doc = structure(text, path.name, media)
+            read = time.perf_counter()
+            extraction = extract(doc, _REF)
+        result: tuple[str, object, object] = ("ok", doc, extraction)
+    except ReadError as e:
+        result = ("error" if e.lasting else "failed", str(e), None)
+    except NotACandidature as e:
         result = ("error", str(e), None)
-    return result, read - start, time.perf_counter() - read
+    except TimeLimitExceeded as e:
+        result = ("failed", str(e), None)
+    except Exception as e:  # a bug met on one source must not stop the others
+        result = ("failed", f"unexpected error while reading it ({describe_error(e)})", None)
+    end = time.perf_counter()
+    if read == start:
+        read = end
+    return result, read - start, end - read
 
 
 def _fork_pool(jobs: int) -> ProcessPoolExecutor:
@@ -193,7 +215,7 @@ def read_sources(
         try:
             data = path.read_bytes()
         except OSError:
-            todo.append(path)  # read_path reports the error in its own words
+            todo.append(path)  # _read_one reports the error in its own words
             continue
         shas[path] = sha = source_key(path.name.encode() + b"\0" + data)
         hit = cache.get("src", sha) if cache else None
@@ -222,7 +244,7 @@ def read_sources(
         _REF = None
     if cache:
         for path in todo:
-            if path in shas:
+            if path in shas and results[path][0] != "failed":
                 cache.put("src", shas[path], results[path])
     letters: list[Letter] = []
     errors: list[tuple[Path, str]] = []

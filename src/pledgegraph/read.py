@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import re
+import signal
+import subprocess
+import sys
+import threading
+import time
 from bisect import bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -13,9 +21,71 @@ from pathlib import Path
 MAX_BYTES = 5 * 1024 * 1024
 """A candidature letter with its annex is a few dozen kilobytes; far larger files are not letters."""
 
+SOURCE_SECONDS = 30
+"""Reading and extracting one source in-process: a real letter takes 10-50 ms, the largest text
+allowed (MAX_BYTES of adversarial text) a few seconds; past this the source is refused."""
+PDF_SECONDS = 30
+"""Wall-clock limit on extracting one PDF's text in its own process (a real letter: under a second)."""
+PDF_MEMORY_MIB = 512
+"""Address-space limit of that process: a real letter's PDF needs under 100 MiB."""
+PDF_STREAM_BYTES = 16 * 1024 * 1024
+"""pypdf's limit on one decompressed stream (its default is 75 MB): a letter page's content stream
+is tens of kilobytes, and decompression bombs are what need more."""
+
 
 class ReadError(Exception):
-    """A source that cannot be read as a letter; the message names the problem, the caller the file."""
+    """A source that cannot be read as a letter; the message names the problem, the caller the file.
+
+    `lasting` is False when the failure may not recur (a time or memory limit on a busy machine, an
+    unexpected error): such a result is not kept in the cache.
+    """
+
+    def __init__(self, message: str, *, lasting: bool = True) -> None:
+        super().__init__(message)
+        self.lasting = lasting
+
+
+class TimeLimitExceeded(BaseException):
+    """Raised in the main thread when reading one source outlasts its limit.
+
+    A BaseException, so that no `except Exception` on the way can swallow it and let the work run on.
+    """
+
+
+@contextmanager
+def time_limit(seconds: float, message: str) -> Iterator[None]:
+    """Interrupt the block with TimeLimitExceeded(message) after `seconds` of wall-clock time.
+
+    An interval timer and SIGALRM: Python code and the regex engine both check for signals, so a
+    runaway pattern stops too. Signals reach only the main thread; elsewhere the block runs unlimited.
+    A timer already running (a test runner's) is left to fire first when it is due sooner, and is
+    set going again afterwards with the time it had left.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "setitimer")
+        or seconds <= 0
+    ):
+        yield
+        return
+    outer, _ = signal.getitimer(signal.ITIMER_REAL)
+    if 0 < outer <= seconds:
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeLimitExceeded(message)
+
+    start = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer > 0:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - start), 1e-3))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -321,25 +391,158 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     return text, "text/plain"
 
 
+# --------------------------------------------------------------------------------------------------
+# PDF: pypdf runs in a child process under a time and a memory limit, so that a decompression bomb,
+# a deeply nested object or a bug in the parser is that PDF's error, never the build's.
+
+
 def pdf_text(data: bytes) -> str:
-    """The text layer of a PDF, page after page."""
+    """The text layer of a PDF, page after page, extracted in a child process (PDF_SECONDS, PDF_MEMORY_MIB)."""
+    package_parent = str(Path(__file__).resolve().parents[1])
+    # -I: the child ignores the working folder and PYTHONPATH (no module planted there is imported).
+    code = (
+        f"import sys; sys.path.insert(0, {package_parent!r}); "
+        f"from pledgegraph.read import _pdf_child; _pdf_child({PDF_MEMORY_MIB}, {PDF_SECONDS})"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", code],
+            input=data,
+            capture_output=True,
+            timeout=PDF_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ReadError(
+            f"PDF text extraction took longer than {PDF_SECONDS} s (a damaged or hostile PDF?)",
+            lasting=False,
+        ) from None
+    except OSError as e:
+        raise ReadError(f"cannot start the PDF reader: {e}", lasting=False) from None
+    try:
+        answer = json.loads(done.stdout)
+    except ValueError:
+        answer = None
+    if isinstance(answer, dict) and isinstance(answer.get("text"), str):
+        return answer["text"]
+    if isinstance(answer, dict) and isinstance(answer.get("error"), str):
+        raise ReadError(answer["error"], lasting=bool(answer.get("lasting", True)))
+    if done.returncode == -signal.SIGXCPU:
+        raise ReadError(
+            f"PDF text extraction took longer than {PDF_SECONDS} s (a damaged or hostile PDF?)",
+            lasting=False,
+        )
+    if b"MemoryError" in done.stderr or done.returncode == -signal.SIGKILL:
+        raise ReadError(_memory_message(PDF_MEMORY_MIB), lasting=False)
+    how = (
+        f"signal {signal.Signals(-done.returncode).name}"
+        if done.returncode < 0 and -done.returncode in signal.Signals._value2member_map_
+        else f"exit status {done.returncode}"
+    )
+    raise ReadError(f"the PDF reader failed on it ({how}): a damaged PDF?", lasting=False)
+
+
+def _memory_message(mib: int) -> str:
+    return (
+        f"PDF text extraction needed more than {mib} MiB (a decompression bomb or a damaged PDF?)"
+    )
+
+
+def _pdf_child(memory_mib: int, seconds: float) -> None:
+    """The child process: a PDF on stdin, {"text": ...} or {"error": ..., "lasting": ...} as JSON on stdout."""
+    _limit_this_process(memory_mib, seconds)
+    data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    answer: dict[str, object]
+    try:
+        answer = {"text": _pdf_text_here(data)}
+    except ReadError as e:
+        answer = {"error": str(e), "lasting": e.lasting}
+    except MemoryError:
+        answer = {"error": _memory_message(memory_mib), "lasting": False}
+    except RecursionError:
+        answer = {"error": "damaged PDF: objects nested too deeply to read"}
+    except Exception as e:  # whatever a hostile file makes the parser raise is that file's error
+        answer = {"error": f"damaged PDF: {describe_error(e)}"}
+    sys.stdout.write(
+        json.dumps(answer)
+    )  # ASCII escapes carry lone surrogates; clean_text mends them
+    sys.stdout.flush()
+
+
+def _limit_this_process(memory_mib: int, seconds: float) -> None:
+    try:
+        import resource
+    except ImportError:  # not on this platform: the parent's wall-clock limit still holds
+        return
+    memory = memory_mib * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # CPU time as a backstop should the parent die and its timer with it.
+    cpu = int(seconds) + 5
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)  # die with the parent
+        except (OSError, AttributeError):
+            pass
+
+
+def describe_error(error: BaseException) -> str:
+    """An exception as one short printable line (its text may carry bytes of the hostile file)."""
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    text = "".join(c if c.isprintable() else " " for c in text)
+    text = " ".join(text.split())
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _pdf_text_here(data: bytes) -> str:
     import io
     import logging
+    import warnings
 
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    import pypdf
+    from pypdf.errors import DependencyError, LimitReachedError
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)
+    warnings.simplefilter("ignore")
+    pypdf.overwrite_configuration(
+        jbig2dec_binary=None,  # never run an external program on a hostile file
+        maximum_declared_stream_length=PDF_STREAM_BYTES,
+        array_based_stream_maximum_output_length=PDF_STREAM_BYTES,
+        jbig2_maximum_output_length=PDF_STREAM_BYTES,
+        lzw_maximum_output_length=PDF_STREAM_BYTES,
+        run_length_maximum_output_length=PDF_STREAM_BYTES,
+        zlib_maximum_output_length=PDF_STREAM_BYTES,
+        brotli_maximum_output_length=PDF_STREAM_BYTES,
+    )
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise ReadError("encrypted PDF: cannot read its text")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except ReadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
-        raise ReadError(f"damaged PDF: {e}") from None
-    text = "\n\n".join(p.rstrip() for p in pages)
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            # Most "protected" PDFs only restrict printing or copying and open with the empty
+            # password; one that needs a password to open cannot be read without it.
+            raise ReadError(
+                "encrypted PDF that needs a password to open: decrypt it first "
+                "(e.g. `qpdf --decrypt --password=PASSWORD in.pdf out.pdf`)"
+            )
+        pages: list[str] = []
+        size = 0
+        for page in reader.pages:
+            pages.append((page.extract_text() or "").rstrip())
+            size += len(pages[-1])
+            if size > MAX_BYTES:
+                raise ReadError(
+                    f"PDF with more than {MAX_BYTES:,} characters of text: not a letter"
+                )
+    except DependencyError as e:
+        raise ReadError(f"cannot read this PDF: {describe_error(e)}") from None
+    except LimitReachedError as e:
+        raise ReadError(
+            "PDF beyond the reader's safety limits (a decompression bomb? a stream may decompress "
+            f"to {PDF_STREAM_BYTES // (1024 * 1024)} MiB at most): {describe_error(e)}"
+        ) from None
+    text = "\n\n".join(pages)
     if not text.strip():
         raise ReadError(
             "PDF without a text layer (a scan?): run OCR on it first, then build the text"
@@ -347,13 +550,18 @@ def pdf_text(data: bytes) -> str:
     return text + "\n"
 
 
-def read_path(path: Path) -> Document:
-    """Read and structure one source file."""
+def read_text(path: Path) -> tuple[str, str]:
+    """The text of a source file and its media type (see decode)."""
     try:
         data = path.read_bytes()
     except OSError as e:
         raise ReadError(f"cannot read: {e.strerror or e}") from None
-    text, media = decode(data, path.name)
+    return decode(data, path.name)
+
+
+def read_path(path: Path) -> Document:
+    """Read and structure one source file."""
+    text, media = read_text(path)
     return structure(text, path.name, media)
 
 
