@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import zlib
 from pathlib import Path
@@ -309,3 +311,190 @@ def test_encrypted_pdf_with_an_empty_password_is_read(
     assert run_cli("build", paths["secret"], "--out", tmp_path / "locked") == 2
     err = capsys.readouterr().err
     assert f"error: {paths['secret']}: encrypted PDF that needs a password to open" in err
+
+
+# --------------------------------------------------------------------------------------------------
+# Item 12: control characters, encodings, folders, links, FIFOs, sizes and shapes.
+
+
+@pytest.mark.parametrize("kind", ["txt", "pdf"])
+def test_control_characters_never_reach_the_graph(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """C0 controls (a PDF's text layer has them) made the RDF/XML export invalid XML."""
+    import xml.dom.minidom
+
+    text = SEED_TEXT.replace("human rights", "human\x07 rights\x1b[0m", 3)
+    text = text.replace("Belarus will", "Belarus\x0bwill", 1).replace("\n\n", "\n\x0c\n", 2)
+    if kind == "pdf":
+        text = text.replace("compliance", "com\x00pliance\x01")
+        source = tmp_path / "belarus.pdf"
+        source.write_bytes(_text_pdf(_latin(text)))
+        kept = "belarus.pdf.txt"
+    else:
+        source = tmp_path / "belarus.txt"
+        source.write_text(text, encoding="utf-8")
+        kept = "belarus.txt"
+    out = tmp_path / "build"
+    assert run_cli("build", source, "--out", out, "--quiet") == 0
+    controls = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+    assert not controls.search((out / "sources" / kept).read_text(encoding="utf-8"))
+    assert not controls.search((out / "graph.ttl").read_text(encoding="utf-8"))
+    assert len(_built_pledges(capsys, out, kept)) == 20
+    rdfxml = tmp_path / "graph.rdf"
+    assert run_cli("export", "--data", out, "--format", "rdfxml", "-o", rdfxml) == 0
+    xml.dom.minidom.parse(str(rdfxml))  # well-formed XML 1.0
+
+
+@pytest.mark.parametrize(
+    "encoding", ["utf-8-sig", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"]
+)
+def test_text_with_a_byte_order_mark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str
+) -> None:
+    """UTF-16 and UTF-32 with a byte-order mark were "binary"; the mark is not part of the text."""
+    source = tmp_path / "belarus.txt"
+    source.write_bytes(("\ufeff" + SEED_TEXT).encode(encoding.removesuffix("-sig")))
+    out = tmp_path / "build"
+    assert run_cli("build", source, "--out", out, "--quiet") == 0
+    assert (out / "sources" / "belarus.txt").read_text(encoding="utf-8") == SEED_TEXT
+    [row] = query_json(capsys, "candidatures", out)
+    assert row["state_iso3"] == "BLR"
+    assert len(_built_pledges(capsys, out, "belarus.txt")) == 20
+
+
+def test_utf16_without_a_byte_order_mark_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "belarus.txt"
+    source.write_bytes(SEED_TEXT.encode("utf-16-le"))
+    assert run_cli("build", source, "--out", tmp_path / "build") == 2
+    assert "UTF-16 without a byte-order mark? save it as UTF-8" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(60)  # a FIFO opened for reading would block here for ever
+def test_links_loops_and_fifos_are_named_for_what_they_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "belarus.txt").write_text(SEED_TEXT, encoding="utf-8")
+    (folder / "self.txt").symlink_to("self.txt")
+    (folder / "ping.txt").symlink_to("pong.txt")
+    (folder / "pong.txt").symlink_to("ping.txt")
+    (folder / "gone.txt").symlink_to("nowhere.txt")
+    os.mkfifo(folder / "pipe.txt")
+    expected = {
+        "self.txt": "symbolic link loop",
+        "ping.txt": "symbolic link loop",
+        "pong.txt": "symbolic link loop",
+        "gone.txt": "broken symbolic link (to nowhere.txt, which does not exist)",
+        "pipe.txt": "a named pipe (FIFO), not a file: not read",
+    }
+    # Named one by one, and met inside a folder (where they were skipped without a word).
+    for args in ([folder / "belarus.txt", *(folder / n for n in expected)], [folder]):
+        out = tmp_path / f"build-{len(args)}"
+        assert run_cli("build", *args, "--out", out, "--quiet") == 2
+        err = capsys.readouterr().err
+        for name, reason in expected.items():
+            assert f"error: {folder / name}: {reason}" in err, (name, err)
+        assert "no such file" not in err
+        [row] = query_json(capsys, "candidatures", out)
+        assert row["state_iso3"] == "BLR"
+
+
+def _without_dac_override() -> None:
+    """In a child process about to run as root: give up reading and searching past permissions."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, cap_dac_override, cap_dac_read_search = 24, 1, 2
+    for capability in (cap_dac_override, cap_dac_read_search):
+        if libc.prctl(pr_capbset_drop, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def test_unreadable_folder_is_an_error(tmp_path: Path) -> None:
+    """A folder the user cannot list was skipped without a word; it is an error naming it.
+
+    A real process; run as root, it gives up the capabilities that let root list any folder."""
+    import subprocess
+    import sys
+
+    (tmp_path / "src" / "ok").mkdir(parents=True)
+    (tmp_path / "src" / "ok" / "belarus.txt").write_text(SEED_TEXT, encoding="utf-8")
+    locked = tmp_path / "src" / "locked"
+    locked.mkdir()
+    (locked / "italy.txt").write_text(SEED_TEXT, encoding="utf-8")
+    locked.chmod(0o000)
+    out = tmp_path / "build"
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pledgegraph.cli",
+                "build",
+                str(tmp_path / "src"),
+                "--out",
+                str(out),
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=_without_dac_override if os.geteuid() == 0 else None,
+        )
+    except subprocess.SubprocessError as e:
+        pytest.skip(f"cannot give up root's capabilities here: {e}")
+    finally:
+        locked.chmod(0o700)
+    assert done.returncode == 2, done.stderr
+    assert f"error: {locked}: cannot read this folder: permission denied" in done.stderr
+    assert "Traceback" not in done.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [e["source"] for e in manifest["letters"]] == ["belarus.txt"]
+
+
+def test_oversized_file_is_refused_before_it_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 64 GiB (sparse) file: the size is checked before reading (it was read whole, then refused)."""
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as f:
+        f.truncate(64 * 1024**3)
+    if huge.stat().st_blocks * 512 > 1024**2:
+        pytest.skip("this file system has no sparse files")
+    seed = tmp_path / "belarus.txt"
+    seed.write_text(SEED_TEXT, encoding="utf-8")
+    assert run_cli("build", seed, huge, "--out", tmp_path / "build", "--quiet") == 2
+    err = capsys.readouterr().err
+    assert f"error: {huge}: file too large (68719.5 MB" in err, err
+
+
+@pytest.mark.timeout(60)
+def test_texts_that_are_not_letters_by_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 4 MB "letter" on one line (10,742 pledges, accepted without a word in 12 s) and a text with
+    hundreds of statements are refused, saying why; a whole letter on one line is still a letter."""
+    one_line = " ".join(SEED_TEXT.split())
+    sources = {
+        "dump.txt": (one_line + " ") * 540,
+        "stack.txt": (SEED_TEXT + "\n") * 30,
+        "oneline.txt": one_line,
+    }
+    for name, text in sources.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "build"
+    assert run_cli("build", *(tmp_path / n for n in sources), "--out", out, "--quiet") == 2
+    err = capsys.readouterr().err
+    assert f"error: {tmp_path / 'dump.txt'}: not a letter by its shape: a line of 4," in err, err
+    assert re.search(
+        rf"error: {re.escape(str(tmp_path / 'stack.txt'))}: not a letter by its shape: "
+        r"[\d,]+ pledges, contributions and claims",
+        err,
+    ), err
+    [row] = query_json(capsys, "candidatures", out)
+    assert row["state_iso3"] == "BLR"
+    assert len(_built_pledges(capsys, out, "oneline.txt")) == 20

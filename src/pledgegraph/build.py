@@ -28,8 +28,12 @@ from .read import (
     Document,
     ReadError,
     TimeLimitExceeded,
+    check_statements,
     describe_error,
+    kind_problem,
+    path_problem,
     read_text,
+    source_bytes,
     structure,
     time_limit,
 )
@@ -113,20 +117,39 @@ class BuildResult:
 
 
 def collect_sources(args: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Expand folders into the letters they hold; a missing path is an error of its own."""
+    """Expand folders into the letters they hold; each path that cannot be read is an error of its own.
+
+    A folder that cannot be listed, and anything named like a source that is not a readable file (a
+    broken link, a link loop, a FIFO, which is never opened), is reported, not skipped. Links to
+    folders inside a folder are not followed (as before: no loops, no escape from the tree).
+    """
     found: list[Path] = []
     errors: list[tuple[Path, str]] = []
-    for arg in args:
-        if arg.is_dir():
-            found.extend(
-                sorted(
-                    p for p in arg.rglob("*") if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES
-                )
-            )
-        elif arg.is_file():
-            found.append(arg)
+
+    def consider(path: Path) -> None:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as e:
+            errors.append((path, path_problem(path, e)))
+            return
+        if (problem := kind_problem(mode)) is None:
+            found.append(path)
         else:
-            errors.append((arg, "no such file or folder"))
+            errors.append((path, problem))
+
+    def unlistable(error: OSError) -> None:
+        folder = Path(error.filename) if error.filename else Path("?")
+        errors.append((folder, f"cannot read this folder: {path_problem(folder, error)}"))
+
+    for arg in args:
+        if not os.path.isdir(arg):
+            consider(arg)
+            continue
+        for folder, subfolders, files in os.walk(arg, onerror=unlistable):
+            subfolders.sort()
+            for name in sorted(files):
+                if Path(name).suffix.lower() in SOURCE_SUFFIXES:
+                    consider(Path(folder) / name)
     unique = list(dict.fromkeys(p.resolve() for p in found))
     return sorted(unique, key=lambda p: (p.name, str(p))), errors
 
@@ -163,6 +186,7 @@ def _read_one(path: Path) -> tuple[tuple[str, object, object], float, float]:
             doc = structure(text, path.name, media)
             read = time.perf_counter()
             extraction = extract(doc, _REF)
+            check_statements(len(extraction.statements))
         result: tuple[str, object, object] = ("ok", doc, extraction)
     except ReadError as e:
         result = ("error" if e.lasting else "failed", str(e), None)
@@ -213,8 +237,8 @@ def read_sources(
     todo: list[Path] = []
     for path in paths:
         try:
-            data = path.read_bytes()
-        except OSError:
+            data = source_bytes(path)  # refused before reading when not a file of a letter's size
+        except ReadError:
             todo.append(path)  # _read_one reports the error in its own words
             continue
         shas[path] = sha = source_key(path.name.encode() + b"\0" + data)
