@@ -387,7 +387,7 @@ def path_problem(path: Path, error: OSError) -> str:
             target = os.readlink(path)
         except OSError:
             return "no such file or folder"
-        return f"broken symbolic link (to {target}, which does not exist)"
+        return f"broken symbolic link (to {_printable(target)}, which does not exist)"
     if error.errno == errno.ENOTDIR:
         return "no such file or folder (a part of the path is a file, not a folder)"
     if error.errno in (errno.EACCES, errno.EPERM):
@@ -578,10 +578,7 @@ def pdf_text(data: bytes) -> str:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise ReadError(
-            f"PDF text extraction took longer than {PDF_SECONDS} s (a damaged or hostile PDF?)",
-            lasting=False,
-        ) from None
+        raise _too_slow() from None
     except OSError as e:
         raise ReadError(f"cannot start the PDF reader: {e}", lasting=False) from None
     try:
@@ -592,19 +589,27 @@ def pdf_text(data: bytes) -> str:
         return answer["text"]
     if isinstance(answer, dict) and isinstance(answer.get("error"), str):
         raise ReadError(answer["error"], lasting=bool(answer.get("lasting", True)))
-    if done.returncode == -signal.SIGXCPU:
-        raise ReadError(
-            f"PDF text extraction took longer than {PDF_SECONDS} s (a damaged or hostile PDF?)",
-            lasting=False,
-        )
-    if b"MemoryError" in done.stderr or done.returncode == -signal.SIGKILL:
+    died_of = _signal_name(-done.returncode) if done.returncode < 0 else None
+    if died_of == "SIGXCPU":  # its CPU-time backstop
+        raise _too_slow()
+    if b"MemoryError" in done.stderr or died_of == "SIGKILL":  # SIGKILL: the kernel's OOM killer
         raise ReadError(_memory_message(PDF_MEMORY_MIB), lasting=False)
-    how = (
-        f"signal {signal.Signals(-done.returncode).name}"
-        if done.returncode < 0 and -done.returncode in signal.Signals._value2member_map_
-        else f"exit status {done.returncode}"
-    )
+    how = f"signal {died_of}" if died_of else f"exit status {done.returncode}"
     raise ReadError(f"the PDF reader failed on it ({how}): a damaged PDF?", lasting=False)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
+
+
+def _too_slow() -> ReadError:
+    return ReadError(
+        f"PDF text extraction took longer than {PDF_SECONDS} s (a damaged or hostile PDF?)",
+        lasting=False,
+    )
 
 
 def _memory_message(mib: int) -> str:
@@ -649,17 +654,20 @@ def _limit_this_process(memory_mib: int, seconds: float) -> None:
             import ctypes
 
             pr_set_pdeathsig = 1
-            ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)  # die with the parent
+            ctypes.CDLL(None).prctl(pr_set_pdeathsig, 9)  # SIGKILL when the parent dies
         except (OSError, AttributeError):
             pass
 
 
 def describe_error(error: BaseException) -> str:
     """An exception as one short printable line (its text may carry bytes of the hostile file)."""
-    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    text = "".join(c if c.isprintable() else " " for c in text)
-    text = " ".join(text.split())
-    return text if len(text) <= 160 else text[:157] + "..."
+    return _printable(f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)
+
+
+def _printable(text: str, limit: int = 160) -> str:
+    """One short line with nothing a terminal would act on (escape sequences, line breaks)."""
+    text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _pdf_text_here(data: bytes) -> str:
