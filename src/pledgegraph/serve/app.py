@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..namespaces import DEFAULT_BASE
 from . import conneg, describe, pages, sparql
-from .backend import Backend, BackendError, backend_for
+from .backend import DEFAULT_MEMORY_MB, Backend, BackendError, backend_for
 
 log = logging.getLogger("pledgegraph.serve")
 
@@ -59,16 +59,25 @@ class Context:
     data_dir: Path | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
     static: bool = False  # rendering files for a static site (no /sparql there)
+    limiter: sparql.ClientLimiter = field(
+        default_factory=lambda: sparql.ClientLimiter(sparql.PER_CLIENT)
+    )
     _graphs: list[str] | None = None
     _dumps: dict[str, bytes] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def graphs(self) -> list[str]:
+        """The named graphs: from the build's manifest (no scan of the store), or asked of a remote
+        store once."""
         if self._graphs is None:
-            _, rows = self.backend.select(
-                "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
-            )
-            self._graphs = [r["g"].value for r in rows]
+            listed = self.manifest.get("graphs")
+            if isinstance(listed, dict):
+                self._graphs = sorted(str(g) for g in listed)
+            else:
+                _, rows = self.backend.select(
+                    "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
+                )
+                self._graphs = [r["g"].value for r in rows]
         return self._graphs
 
     @lru_cache(maxsize=256)  # noqa: B019 - one context per app, kept for the app's life
@@ -349,6 +358,8 @@ def make_context(
     data_base: str | None = None,
     workers: int | None = None,
     cache_bytes: int = 64 * 2**20,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    per_client: int = sparql.PER_CLIENT,
 ) -> Context:
     data_dir = Path(data_dir) if data_dir is not None else None
     manifest = _read_manifest(data_dir)
@@ -360,8 +371,15 @@ def make_context(
         max_rows=max_rows,
         workers=workers,
         cache_bytes=cache_bytes,
+        memory_mb=memory_mb,
     )
-    return Context(backend, describe.Bases.make(data, base), data_dir, manifest)
+    return Context(
+        backend,
+        describe.Bases.make(data, base),
+        data_dir,
+        manifest,
+        limiter=sparql.ClientLimiter(per_client),
+    )
 
 
 def create_app(
@@ -374,6 +392,8 @@ def create_app(
     data_base: str | None = None,
     workers: int | None = None,
     cache_bytes: int = 64 * 2**20,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    per_client: int = sparql.PER_CLIENT,
 ) -> Starlette:
     """The app over `store` (a build's EmbeddedStore, a RemoteStore, a pyoxigraph Store or a Backend).
 
@@ -389,6 +409,8 @@ def create_app(
         data_base=data_base,
         workers=workers,
         cache_bytes=cache_bytes,
+        memory_mb=memory_mb,
+        per_client=per_client,
     )
 
     @contextlib.asynccontextmanager
