@@ -75,8 +75,8 @@ def main(args: argparse.Namespace) -> int:
     from ..store import StoreError
     from .app import create_app
     from .backend import DEFAULT_MEMORY_MB
+    from .context import PER_CLIENT
     from .http import server_config
-    from .sparql import PER_CLIENT
 
     data_dir = Path(args.data)
     try:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
-import threading
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -17,11 +14,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from ..namespaces import DCTERMS, PREFIXES, RDF, RDFS, VOID
-from . import conneg
+from . import conneg, pages
 from .backend import BackendError
+from .pages import HTML_CSP
 
 if TYPE_CHECKING:
-    from .app import Context
+    from .context import Context
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
@@ -36,38 +34,6 @@ CORS = {
 
 MAX_BODY_SECONDS = 10.0
 """A request body (a POSTed query) must arrive within this time: a slow sender holds no task for ever."""
-PER_CLIENT = 2
-"""Queries one client may have running at once; more get 429 (a crawler or a loop cannot take every
-query process)."""
-
-
-class ClientLimiter:
-    """Counts the queries each client (by address) has running, and refuses past the limit."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._running: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    @contextlib.contextmanager
-    def slot(self, client: str) -> Iterator[None]:
-        with self._lock:
-            if self._running.get(client, 0) >= self.limit:
-                raise BackendError(
-                    429,
-                    f"too many queries at once from your address (at most {self.limit} run at a time); "
-                    "wait for one to finish",
-                )
-            self._running[client] = self._running.get(client, 0) + 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                left = self._running[client] - 1
-                if left:
-                    self._running[client] = left
-                else:
-                    del self._running[client]
 
 
 def _cors(headers: dict[str, str] | None = None) -> dict[str, str]:
@@ -194,8 +160,6 @@ def _retry(status: int) -> dict[str, str] | None:
 
 async def _html_results(request: Request, ctx: Context, query: str) -> Response:
     """Results as a page for people (the query form above a table)."""
-    from . import pages
-
     error = None
     names: list[str] = []
     rows: list[dict[str, object]] = []
@@ -237,16 +201,12 @@ async def _html_results(request: Request, ctx: Context, query: str) -> Response:
 
 
 def _html_headers() -> dict[str, str]:
-    from .app import HTML_CSP
-
     return _cors({"Vary": "Accept", "Content-Security-Policy": HTML_CSP})
 
 
 async def _describe_service(request: Request, ctx: Context) -> Response:
     media = conneg.negotiate(request.headers.get("accept"), conneg.DOCUMENT_OFFERS)
     if media == "text/html":
-        from . import pages
-
         html = pages.render(
             ctx,
             "sparql.html",
