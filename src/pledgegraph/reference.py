@@ -7,15 +7,11 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from . import resources
 from .namespaces import DEFAULT_BASE, PG, PGT, PGV, RDFS, SKOS
-
-if TYPE_CHECKING:  # extract imports this module
-    from .extract import Theme
 
 
 def _value(term: ox.Literal | ox.NamedNode | ox.BlankNode | ox.Triple) -> str:
@@ -31,6 +27,16 @@ def fold(text: str) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"[’'`]", "'", text)
     return re.sub(r"\s+", " ", text).strip().lower()
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A pledge theme of ontology/themes.ttl: the patterns that assign a pledge to it, in priority order."""
+
+    key: str
+    patterns: tuple[re.Pattern[str], ...]
+    scope: str
+    priority: int
 
 
 @dataclass(frozen=True)
@@ -130,8 +136,6 @@ class Reference:
 
     @cached_property
     def _themes(self) -> list[Theme]:
-        from .extract import Theme
-
         out = []
         for q in self.vocab.quads_for_pattern(None, ox.NamedNode(PG + "matchPriority"), None, None):
             concept = q.subject
