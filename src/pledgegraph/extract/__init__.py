@@ -3,10 +3,9 @@ resolutions, visits, events (one module each; the model and the date rules besid
 
 from __future__ import annotations
 
-import re
-
 from ..read import Document
 from ..reference import Reference
+from . import lexicon
 from .candidature import read_candidature
 from .events import find_events
 from .model import (
@@ -38,12 +37,14 @@ __all__ = [
 ]
 
 
+_COUNCIL = lexicon.pattern("council-named")
+_CANDIDATURE = lexicon.pattern("candidature-named")
+
+
 def extract(doc: Document, ref: Reference) -> Extraction:
     """Everything the letter states that pledgegraph models."""
     nt = doc.norm.text
-    if not re.search(r"Human\s*Rights\s*Coun\s?cil|\bHRC\b", nt, re.I) or not re.search(
-        r"candida|election|pledge", nt, re.I
-    ):
+    if not _COUNCIL.search(nt) or not _CANDIDATURE.search(nt):
         raise NotACandidature(
             "not a candidature letter: no candidature or pledges for the Human Rights Council"
         )

@@ -7,6 +7,7 @@ import re
 
 from ..read import SYMBOL_RE, TITLE_RE, Document
 from ..reference import Reference
+from . import lexicon
 from .dates import (
     DAY_MONTH_YEAR,
     MONTH_DAY_YEAR,
@@ -126,16 +127,17 @@ def read_candidature(doc: Document, ref: Reference) -> Candidature:
     return c
 
 
+_NOT_SENDER = lexicon.pattern("not-sender")
+# The senders the genre knows: the sender concepts of the vocabulary, by name, in their order.
+_SENDERS = [c.label for c in lexicon.ranked("sender-", named=True)]
+
+
 def _sender_role(text: str) -> str | None:
     """Permanent Representative or Mission; another sender (a chargé d'affaires, a deputy) is neither."""
     t = text.lower()
-    if re.search(r"charg|deputy|acting|minister|ambassador\s+and", t):
+    if _NOT_SENDER.search(t):
         return None
-    if "permanent mission" in t:
-        return "Permanent Mission"
-    if "permanent representative" in t:
-        return "Permanent Representative"
-    return None
+    return next((name for name in _SENDERS if name.lower() in t), None)
 
 
 def _addressee(text: str) -> str | None:
@@ -211,13 +213,8 @@ TERM_RES = [
     re.compile(r"(?<![\d/])((?:19|20)\d\d)\s*-\s*((?:19|20)\d\d|\d\d)(?![\d/])"),
     re.compile(r"\bfrom\s+((?:19|20)\d\d)\s+(?:to|until|through)\s+((?:19|20)\d\d)\b", re.I),
 ]
-_TERM_GOOD = re.compile(
-    r"\b(?:term|period|mandate|membership|Council|candida\w+|election|seat|serve)\b", re.I
-)
-_TERM_BAD = re.compile(
-    r"\b(?:previous|previously|served|serving|most\s+recently|Commission|one-year|two-year|former|past|since|during\s+its|first\s+term|was\s+(?:a\s+)?member|member\s+of\s+the\s+Commission|plan|programme|strategy|action\s+plan|decade)\b",
-    re.I,
-)
+_TERM_GOOD = lexicon.pattern("term-context")
+_TERM_BAD = lexicon.pattern("not-term-context")
 
 
 def _term(c: Candidature, doc: Document) -> None:
@@ -256,6 +253,8 @@ def _term(c: Candidature, doc: Document) -> None:
 
 
 ELECTION_RE = re.compile(r"\belections?\b", re.I)
+_PAST_ELECTION = lexicon.pattern("past-election")
+_REELECTION = lexicon.pattern("reelection")
 
 
 def _election(c: Candidature, doc: Document) -> None:
@@ -266,11 +265,7 @@ def _election(c: Candidature, doc: Document) -> None:
     for m in ELECTION_RE.finditer(nt):
         stop = nt.find(". ", m.end())
         window = nt[m.end() : min(len(nt) if stop < 0 else stop, m.end() + 160)]
-        if re.search(
-            r"Commission|previous|last\s+year|was\s+elected",
-            nt[max(0, m.start() - 60) : m.end()] + window[:40],
-            re.I,
-        ):
+        if _PAST_ELECTION.search(nt[max(0, m.start() - 60) : m.end()] + window[:40]):
             continue
         if re.match(r"\s+(?:of|to\s+fill)\s+(?:\w+\s+)?(?:members|vacancies)\b", window, re.I):
             continue  # the agenda item's title, "election of fourteen members of the Council"
@@ -308,11 +303,7 @@ def _election(c: Candidature, doc: Document) -> None:
 
 def _reelection(c: Candidature, doc: Document) -> None:
     nt = doc.norm.text
-    for m in re.finditer(
-        r"\bre-?\s?election\b|\b(?:second|another|further|new)\s+(?:consecutive\s+)?(?:term|mandate)\b|\bre-?elected\s+(?:to|as\s+a\s+member\s+of)\s+the\s+(?:Human\s+Rights\s+)?Council\b",
-        nt,
-        re.I,
-    ):
+    for m in _REELECTION.finditer(nt):
         around = nt[max(0, m.start() - 80) : m.end() + 80]
         if re.search(r"Commission\s+on\s+Human\s+Rights", around) and not re.search(
             r"Human\s+Rights\s+Council", around

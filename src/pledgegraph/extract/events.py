@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 
 from ..read import Document, Sentence
+from . import lexicon
 from .dates import DAY_MONTH_YEAR, MONTH_RE, MONTH_YEAR, MONTHS, parse_date
 from .model import Event
 
-_EVENT_NOUN = r"(?:conferences?|seminars?|workshops?|forums?|fora|symposi(?:um|a)|summits?|round[-\s]tables?|congress(?:es)?|expert\s+meetings?|high-level\s+meetings?)"
+_EVENT_NOUN = "(?:" + lexicon.alternation("event-noun") + ")"
+# The role verbs are on the role concepts of the vocabulary (pg:eventRolePattern); the role is the
+# concept whose verb matched.
+_ROLES = lexicon.ranked("role-", event=True)
 _EVENT_ROLE = re.compile(
-    r"\b(?P<role>co-?hosted|hosted|co-?organi[sz]ed|organi[sz]ed|co-?sponsored|sponsored|convened|co-?chaired|chaired)\s+(?P<np>(?:an?|the|two|three|four|five|six|several|\d+)?\s*(?:[\w-]+\s+){0,4}?"
+    r"\b(?P<role>"
+    + "|".join(f"(?P<r{i}>{'|'.join(c.event_patterns)})" for i, c in enumerate(_ROLES))
+    + r")\s+(?P<np>(?:an?|the|two|three|four|five|six|several|\d+)?\s*(?:[\w-]+\s+){0,4}?"
     + _EVENT_NOUN
     + r")",
     re.I,
@@ -23,9 +29,7 @@ def find_events(sentence: Sentence, doc: Document) -> list[Event]:
     s = doc.norm.text[a0:b0]
     out: list[Event] = []
     for m in _EVENT_ROLE.finditer(s):
-        role = m.group("role").lower().replace("organised", "organized")
-        if re.match(r"co[^-]", role):
-            role = "co-" + role[2:]
+        role = next(c.notation for i, c in enumerate(_ROLES) if m.group(f"r{i}") is not None)
         tail = s[m.end() :]
         stop = re.search(r",\s*(?:in\s+(?:" + MONTH_RE + r")|in\s+(?:19|20)\d\d)|\.\s*$|;", tail)
         desc = tail[: stop.start()] if stop else tail

@@ -6,6 +6,7 @@ import re
 
 from ..read import Document, Sentence
 from ..reference import Reference
+from . import lexicon
 from .dates import MONTH_RE
 from .model import Evidence, Extraction, ResolutionMention
 
@@ -28,12 +29,8 @@ RESOLUTION_RE = re.compile(
     r"|(?P<sym>\b(?:A/RES/\d{2}/\d{1,4}|A/HRC/RES/(?:S-)?\d{1,2}/\d{1,3}|E/CN\.4/RES/\d{4}/\d{1,3}|E/RES/\d{4}/\d{1,3}|S/RES/\d{3,4}\s?\(\d{4}\)))",
     re.I,
 )
-_ROLE_RES = [
-    ("co-initiated", re.compile(r"\bco-?initiat(?:ed|or)\b", re.I)),
-    ("initiated", re.compile(r"(?<!co-)(?<!co)\binitiat(?:ed|or|ive\s+of)\b", re.I)),
-    ("co-sponsored", re.compile(r"\bco-?sponsor(?:ed|s|ship)?\b", re.I)),
-    ("sponsored", re.compile(r"(?<!co-)(?<!co)\b(?:main\s+)?sponsor(?:ed)?\b", re.I)),
-]
+# The State's role: the role concepts of the vocabulary, tried in their order (co-initiated first).
+_ROLE_RES = [(c.notation, lexicon.concept_pattern(c.name)) for c in lexicon.ranked("role-")]
 
 
 def find_resolutions(sentence: Sentence, doc: Document, ref: Reference) -> list[ResolutionMention]:

@@ -7,61 +7,26 @@ from __future__ import annotations
 import re
 
 from ..read import Document, Sentence
+from . import lexicon
 from .model import Extraction, Statement, Theme
 
-_FORMULAIC = re.compile(
-    r"\b(?:have|has)\s+the\s+honou?r\b|\bpresents\s+its\s+compliments\b|\bavails\s+itself\b|\bcirculated\s+as\s+a\s+document\b|\b(?:would|should)\s+be\s+(?:grateful|appreciated?)\b|\bI\s+would\s+(?:appreciate|be\s+grateful)\b|\bplease\s+find\b|\benclosed?\b|\bherewith\b|\bhighest\s+consideration\b|\bsee\s+annex\b",
-    re.I,
-)
-_NOUN_PLEDGES = re.compile(
-    r"\b(?:voluntary\s+)?pledges\s+and\s+(?:commitments|achievements)\b|\bvoluntary\s+(?:pledges|commitments)\b"
-    r"|\b(?:contributions,?\s+)?commitments\s+and\s+pledges\b",
-    re.I,
-)
-_PLEDGE_STRONG = re.compile(
-    r"\bpledg(?:e|es|ed|ing)\b"
-    r"|\b(?:is|are|remains?|stays?|stands?|will\s+remain|continues\s+to\s+be)\s+(?:\w+\s+){0,2}?(?:committed|determined|dedicated|resolved|ready|prepared|willing|resolute)\s+(?:to|in)\b"
-    r"|\bcommit(?:s|ted)?\s+(?:itself|themselves|ourselves)\b"
-    r"|\b(?:our|its|a)\s+(?:\w+\s+){0,2}commitment\s+(?:is|will\s+be)\s+to\b"
-    r"|\bwould\s+be\s+to\b"
-    r"|\b(?:undertakes|intends|vows|promises|commits)\s+to\b"
-    r"|\bwill\s+be\s+given\b|\bwill\s+be\s+(?:paid|accorded|devoted)\b",
-    re.I,
-)
-_PLEDGE_ITEM = re.compile(
-    r"^(?:To\s+)?(?:Continue|Cooperate|Support|Promote|Strengthen|Ensure|Submit|Work|Contribute|Engage|Maintain|Pursue|Consider|Ratify|Accede|Implement|Participate|Uphold|Advocate|Fight|Combat|Protect|Foster|Encourage|Extend|Provide|Play|Further|Enhance|Step\s+up|Keep|Remain|Respond|Take|Make|Develop|Adopt|Improve|Facilitate|Seek|Advance|Raise|Increase|Reinforce|Defend|Champion|Prioritize|Prioritise|Mainstream|Host|Invite|Follow\s+up|Report)\b(?!\s+(?:of|by|for)\b)",
-    re.I,
-)
-"""A list item of commitments written as a bare verb ("Continue to cooperate ...", "To submit ...")."""
-_PLEDGE_WEAK = re.compile(
-    r"\b(?:would\s+like\s+to\s+(?:continue|contribute|work|help|play|strengthen|support|promote|be\s+able\s+to)|wishes\s+to\s+(?:continue|contribute|help|strengthen|support|promote)|intends\s+to|aims\s+to|seeks\s+to|hopes\s+to|(?:is|stands)\s+ready\s+to|looks\s+forward\s+to|(?:is\s+)?demonstrating\s+its\s+commitment\s+to)\b",
-    re.I,
-)
-"""Intentions that are pledges only when the State itself is the subject (not "the resolution seeks to")."""
-_PLEDGE_FUTURE = re.compile(r"\b(?:will|shall)\s+(?!be\s+held\b)(?!have\s+been\b)\w+", re.I)
-_CLAIM = re.compile(
-    r"\b(?:is|are)\s+(?:(?:a|already\s+a|now\s+a)\s+)?(?:State\s+)?part(?:y|ies)\s+to\b|\bis\s+a\s+member\s+of\b|\bhas\s+(?:ratified|acceded\s+to|signed)\b|\bhas\s+(?:extended\s+)?a\s+standing\s+invitation\b",
-    re.I,
-)
-_CONTRIBUTION = re.compile(
-    r"\b(?:has|have|had)\s+(?:\w+\s+){0,2}?(?:been\s+)?\w+(?:ed|en|t|ne)\b"
-    r"|\b(?:co-?initiated|initiated|hosted|co-?hosted|organi[sz]ed|co-?organi[sz]ed|co-?sponsored|sponsored|launched|established|contributed|received|participated|served|chaired|presided|submitted|presented|adopted|ratified|acceded|supported|was\s+(?:re-?)?elected|were\s+adopted|was\s+visited|visited|signed|implemented|introduced|funded|made|took|undertook)\b",
-    re.I,
-)
-
-
-_ANNOUNCEMENT = re.compile(
-    r"\b(?:present(?:ed|s)?|submit(?:ted|s)?|declared?|announced?|put\s+forward)\s+(?:its|the|their)\s+(?:candidature|candidacy)|\bcandida(?:ture|cy)\s+(?:for|to)\s+(?:re-?election|election|membership|a\s+seat)",
-    re.I,
-)
+# The cues, from the lexicon (ontology/lexicon.ttl), where each kind's definition says what it signals.
+_FORMULAIC = lexicon.pattern("formulaic")
+_NOUN_PLEDGES = lexicon.pattern("noun-pledges")
+_PLEDGE_STRONG = lexicon.pattern("pledge-strong")
+_PLEDGE_ITEM = lexicon.pattern("pledge-item")
+_PLEDGE_WEAK = lexicon.pattern("pledge-weak")
+_PLEDGE_FUTURE = lexicon.pattern("pledge-future")
+_CLAIM = lexicon.pattern("claim")
+_CONTRIBUTION = lexicon.pattern("contribution")
+_ANNOUNCEMENT = lexicon.pattern("announcement")
+_SPEAKER = lexicon.pattern("speaker")
+_SPEAKER_LOOSE = lexicon.pattern("speaker", "speaker-loose")
 
 
 def mentions_state(text: str, names: list[str], loose: bool = True) -> bool:
     """Whether the State is the one speaking or acting: its name, its Government, "we", or (loosely) "it"."""
-    pronouns = r"\b(?:Government|we|our|us|delegation)\b" + (
-        r"|\b(?:it|its|country)\b" if loose else ""
-    )
-    if re.search(pronouns, text, re.I):
+    if (_SPEAKER_LOOSE if loose else _SPEAKER).search(text):
         return True
     return any(re.search(r"\b" + re.escape(n) + r"\b", text, re.I) for n in names)
 
@@ -154,17 +119,10 @@ def _tidy(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-_SCOPE_BOTH = re.compile(
-    r"\bboth\s+(?:in\s+|at\s+)?(?:the\s+)?(?:domestic|national)\w*\s+(?:and|as\s+well\s+as)\s+(?:in\s+|at\s+)?(?:the\s+)?(?:foreign|international)\b|\bboth\s+(?:nationally|at\s+the\s+national)\b.*?\b(?:internationally|international)\b|\bat\s+the\s+national,\s+(?:regional\s+and\s+)?international\s+levels?\b|\bat\s+(?:the\s+)?(?:national|domestic)\s+and\s+international\s+levels?\b|\bnationally\s+and\s+internationally\b|\bat\s+home\s+and\s+abroad\b",
-    re.I,
-)
-_SCOPE_NATIONAL = re.compile(
-    r"\bat\s+the\s+national\s+level\b|\bnationally\b|\bdomestically\b|\bat\s+home\b|\bin\s+(?:its|our)\s+(?:own\s+)?(?:country|territory)\b|\bnational\s+(?:legislation|law|action\s+plan|institutions?)\b",
-    re.I,
-)
-_SCOPE_INTERNATIONAL = re.compile(
-    r"\bat\s+the\s+international\s+level\b|\binternationally\b|\babroad\b", re.I
-)
+# Scope cues are on the scope concepts of the vocabulary (ontology/vocabulary.ttl).
+_SCOPE_BOTH = lexicon.concept_pattern("scope-both")
+_SCOPE_NATIONAL = lexicon.concept_pattern("scope-national")
+_SCOPE_INTERNATIONAL = lexicon.concept_pattern("scope-international")
 
 
 def explicit_scope(text: str) -> str | None:
@@ -186,9 +144,8 @@ def theme_of(text: str, themes: list[Theme]) -> Theme | None:
     return next((t for t in themes if any(p.search(text) for p in t.patterns)), None)
 
 
-_INTERNATIONAL_ARENA = re.compile(
-    r"Human\s+Rights\s+Council|United\s+Nations|\binternational\b|Member\s+States", re.I
-)
+_INTERNATIONAL_ARENA = lexicon.pattern("international-arena")
+_SCOPE_HEADING = lexicon.pattern("scope-heading")
 
 
 def _annotate(statements: list[Statement], sentence: str, themes: list[Theme]) -> None:
@@ -211,11 +168,7 @@ def inherit_context(ex: Extraction, doc: Document, themes: list[Theme]) -> None:
             head = doc.norm.text[
                 doc.norm.from_source(opening.begin) : doc.norm.from_source(opening.begin) + 40
             ]
-            scope = (
-                explicit_scope(head)
-                if re.match(r"\s*(?:At|On)\s+the\s+\w+\s+level", head)
-                else None
-            )
+            scope = explicit_scope(head) if _SCOPE_HEADING.match(head) else None
             if scope:
                 para_scope[para] = scope
         if st.theme is None and para in last_theme:

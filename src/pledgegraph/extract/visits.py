@@ -6,6 +6,7 @@ import re
 
 from ..read import Document, Sentence
 from ..reference import Reference
+from . import lexicon
 from .model import Visit
 from .statements import mentions_state
 
@@ -17,14 +18,11 @@ _MANDATE_END = re.compile(
     r",?\s*(?:the\s+|a\s+)?(?:Special\s+Rapporteur|Independent\s+Expert|Working\s+Group|Special\s+Representative)\b"
     r"|\s+as\s+well\s+as\b|,\s*due\b|\s+due\s+to\b|\s+in\s+(?:19|20)\d\d\b|,\s*(?:which|who|in|and)\b|\s+(?:has|have|had|was|were|will|is|are|to\s+visit|visited)\b|,\s*(?=[A-Z])",
 )
-_VISIT_DONE = re.compile(
-    r"\b(?:has|have)\s+been\s+visited\b|\bvisited\b|\bpaid\s+(?:a\s+)?visits?\b|\b(?:undertook|carried\s+out|conducted|made)\s+(?:a\s+)?(?:country\s+)?visits?\b|\bvisit(?:s)?\s+(?:took\s+place|in\s+(?:19|20)\d\d)\b",
-    re.I,
-)
-_VISIT_PLANNED = re.compile(
-    r"\bdue\s+to\s+(?:be\s+held|take\s+place|visit)\b|\bwill\s+(?:visit|be\s+held|take\s+place)\b|\bplanned\b|\bscheduled\b|\bforthcoming\b|\bupcoming\b|\bto\s+visit\b",
-    re.I,
-)
+# The status cues are on the status concepts of the vocabulary.
+_VISIT_DONE = lexicon.concept_pattern("visit-completed")
+_VISIT_PLANNED = lexicon.concept_pattern("visit-planned")
+_VISIT_INITIATED = lexicon.pattern("visit-initiated")
+_VISIT_INVITATION = lexicon.pattern("visit-invitation")
 
 
 def find_visits(sentence: Sentence, doc: Document, ref: Reference, names: list[str]) -> list[Visit]:
@@ -41,15 +39,9 @@ def find_visits(sentence: Sentence, doc: Document, ref: Reference, names: list[s
         if planned and (not done or (planned.start() < done.start() and "visited" not in s))
         else "completed"
     )
-    if planned and re.search(r"\binitiated\s+a\s+(?:country\s+)?visit\b", s, re.I):
+    if planned and _VISIT_INITIATED.search(s):
         status = "planned"
-    initiated = bool(
-        re.search(
-            r"\b(?:initiated|invited|at\s+the\s+invitation\s+of|extended\s+an\s+invitation)\b",
-            s,
-            re.I,
-        )
-    ) and mentions_state(s, names)
+    initiated = bool(_VISIT_INVITATION.search(s)) and mentions_state(s, names)
     years = re.findall(r"\b(?:in|during)\s+((?:19|20)\d\d)\b", s)
     year = int(years[0]) if len(set(years)) == 1 else None
     out: list[Visit] = []
