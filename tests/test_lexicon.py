@@ -140,3 +140,10 @@ def test_an_event_role_is_the_concept_whose_verb_matched() -> None:
     )
     roles = {e.role for e in ex.events}  # type: ignore[attr-defined]
     assert "convened" in roles and "co-nvened" not in roles
+
+
+def test_bodies_are_found_by_every_label_of_bodies_ttl() -> None:
+    """The acronyms of bodies.ttl (HRC, CHR, UNGA) name the body before "resolution" too."""
+    ex = _extract_with("Belarus co-sponsored HRC resolution 5/2 and UNGA resolution 25/12.")
+    found = {(r.number, r.body) for r in ex.resolutions}  # type: ignore[attr-defined]
+    assert {("5/2", "human-rights-council"), ("25/12", "general-assembly")} <= found

@@ -43,7 +43,7 @@ def read_candidature(doc: Document, ref: Reference) -> Candidature:
         c.sender = _sender_role(sender)
         if c.sender:
             c.evidence["sender"] = _ev(doc, title.start("sender"), title.end("sender"))
-        c.addressee = _addressee(title.group("addressee"))
+        c.addressee = _addressee(title.group("addressee"), ref)
         if c.addressee:
             c.evidence["addressee"] = _ev(doc, title.start("addressee"), title.end("addressee"))
         iso, a, b = ref.find_state(sender)
@@ -73,7 +73,7 @@ def read_candidature(doc: Document, ref: Reference) -> Candidature:
             re.I,
         )
         if m:
-            c.addressee = _addressee(m.group(1))
+            c.addressee = _addressee(m.group(1), ref)
             c.evidence["addressee"] = _ev(doc, body_at + m.start(1), body_at + m.end(1))
     if c.state_iso3 is None:
         for pattern in (
@@ -130,6 +130,8 @@ def read_candidature(doc: Document, ref: Reference) -> Candidature:
 _NOT_SENDER = lexicon.pattern("not-sender")
 # The senders the genre knows: the sender concepts of the vocabulary, by name, in their order.
 _SENDERS = [c.label for c in lexicon.ranked("sender-", named=True)]
+# The two posts a candidature is addressed to (keys of data/reference/bodies.ttl, which names them).
+_ADDRESSEES = ("secretary-general", "president-of-the-general-assembly")
 
 
 def _sender_role(text: str) -> str | None:
@@ -140,12 +142,15 @@ def _sender_role(text: str) -> str | None:
     return next((name for name in _SENDERS if name.lower() in t), None)
 
 
-def _addressee(text: str) -> str | None:
+def _addressee(text: str, ref: Reference) -> str | None:
+    """The post addressed, by its name in bodies.ttl: named by its title (a hyphen or a space between
+    words), and by the body its name says it is of ("President" and "General Assembly")."""
     t = text.lower()
-    if "secretary-general" in t or "secretary general" in t:
-        return "Secretary-General"
-    if "president" in t and "general assembly" in t:
-        return "President of the General Assembly"
+    for key in _ADDRESSEES:
+        name = ref.post_name(key)
+        title, of_the, body = name.lower().partition(" of the ")
+        if any(v in t for v in {title, title.replace("-", " ")}) and (not of_the or body in t):
+            return name
     return None  # the Secretariat, the President of the Council: neither of the two the genre knows
 
 

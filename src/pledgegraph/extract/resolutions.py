@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from ..read import Document, Sentence
 from ..reference import Reference
@@ -10,19 +11,6 @@ from . import lexicon
 from .dates import MONTH_RE
 from .model import Evidence, Extraction, ResolutionMention
 
-_BODY_WORDS = [
-    ("commission-on-human-rights", r"Commission\s+on\s+Human\s+Rights|Commission"),
-    ("human-rights-council", r"Human\s+Rights\s+Council|(?<!Security\s)(?<!Social\s)Council"),
-    ("security-council", r"Security\s+Council"),
-    ("economic-and-social-council", r"Economic\s+and\s+Social\s+Council|ECOSOC"),
-    ("general-assembly", r"General\s+Assembly|Assembly"),
-]
-_BODY_BEFORE = re.compile(
-    r"(?P<body>"
-    + "|".join(f"(?P<b{i}>{rx})" for i, (_, rx) in enumerate(_BODY_WORDS))
-    + r")\s+resolutions?\s*$",
-    re.I,
-)
 _NUM = r"(?:S-\d{1,2}/\d{1,3}|\d{1,4}/\d{1,4}(?:\s?[A-Z](?![a-z]))?|\d{3,4}\s\(\d{4}\))"
 RESOLUTION_RE = re.compile(
     r"\bresolutions?\s+(?P<list>" + _NUM + r"(?:\s*(?:,|and|,\s*and)\s*" + _NUM + r")*)"
@@ -33,10 +21,49 @@ RESOLUTION_RE = re.compile(
 _ROLE_RES = [(c.notation, lexicon.concept_pattern(c.name)) for c in lexicon.ranked("role-")]
 
 
+def _name_pattern(name: str) -> str:
+    return r"\s+".join(re.escape(word) for word in name.split())
+
+
+@cache
+def _body_words(bodies: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[str, str]]:
+    """Per body, the pattern of its names (bodies.ttl labels, longest first). A name that ends
+    another body's name is not taken where that name's word comes before it: "Council" alone is the
+    Human Rights Council, not in "Security Council" or "Economic and Social Council"."""
+    out = []
+    for key, names in bodies:
+        alternatives = []
+        for name in names:
+            before = sorted(
+                {
+                    other.split()[-2]
+                    for other_key, others in bodies
+                    if other_key != key
+                    for other in others
+                    if other.endswith(" " + name)
+                }
+            )
+            guard = "".join(rf"(?<!{re.escape(word)}\s)" for word in before)
+            alternatives.append(guard + _name_pattern(name))
+        out.append((key, "|".join(alternatives)))
+    return out
+
+
+@cache
+def _body_before(words: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    return re.compile(
+        r"(?P<body>"
+        + "|".join(f"(?P<b{i}>{rx})" for i, (_, rx) in enumerate(words))
+        + r")\s+resolutions?\s*$",
+        re.I,
+    )
+
+
 def find_resolutions(sentence: Sentence, doc: Document, ref: Reference) -> list[ResolutionMention]:
     a0, b0 = doc.norm.from_source(sentence.begin), doc.norm.from_source(sentence.end)
     s = doc.norm.text[a0:b0]
     out: list[ResolutionMention] = []
+    words = tuple(_body_words(tuple((b.key, b.names) for b in ref.resolution_bodies())))
     role = "cited"
     for name, rx in _ROLE_RES:
         if rx.search(s):
@@ -58,7 +85,7 @@ def find_resolutions(sentence: Sentence, doc: Document, ref: Reference) -> list[
             ]
         for raw, a, b in items:
             number, body, symbol = ref.resolve_resolution(
-                raw.strip(), _body_context(s, m.start(), a), s
+                raw.strip(), _body_context(s, m.start(), a, words), s
             )
             if number is None:
                 continue
@@ -78,16 +105,18 @@ def find_resolutions(sentence: Sentence, doc: Document, ref: Reference) -> list[
     return out
 
 
-def _body_context(s: str, list_start: int, at: int) -> str | None:
+def _body_context(
+    s: str, list_start: int, at: int, words: tuple[tuple[str, str], ...]
+) -> str | None:
     """The adopting body named just before "resolution", or else the nearest one named earlier."""
     prefix = s[:list_start]
-    m = _BODY_BEFORE.search(prefix.rstrip() + " resolution") if prefix.strip() else None
+    m = _body_before(words).search(prefix.rstrip() + " resolution") if prefix.strip() else None
     if m:
-        for i, (key, _) in enumerate(_BODY_WORDS):
+        for i, (key, _) in enumerate(words):
             if m.group(f"b{i}"):
                 return key
     nearest: tuple[int, str] | None = None
-    for key, rx in _BODY_WORDS:
+    for key, rx in words:
         for n in re.finditer(rx, s[:at]):
             if nearest is None or n.start() > nearest[0]:
                 nearest = (n.start(), key)
