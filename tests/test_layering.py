@@ -16,12 +16,8 @@ MAX_LINES = 500
 TOO_LONG: dict[str, str] = {
     "pledgegraph.build": "issue 11: split into sources, dataset, write and cache",
     "pledgegraph.serve.backend": "issue 11: one store interface instead of QueryStore beside Backend",
-    "pledgegraph.shacl_sparql": "issue 11: replaced by a maintained SHACL engine",
 }
-KNOWN_CYCLES: list[set[str]] = [
-    # issue 11: Context out of serve/app.py, so that app, pages and sparql no longer import each other
-    {"pledgegraph.serve.app", "pledgegraph.serve.pages", "pledgegraph.serve.sparql"},
-]
+KNOWN_CYCLES: list[set[str]] = []
 
 
 def _modules() -> dict[str, Path]:
