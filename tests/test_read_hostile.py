@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import SEED, query_json, run_cli
-from pledgegraph.read import NormText, _mend_ocr_digits
+from pledgegraph.read import NormText
+from pledgegraph.read.norm import _mend_ocr_digits
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 
@@ -265,10 +266,10 @@ def test_pdf_time_and_memory_limits(
 ) -> None:
     """Stopped at the limit (lowered here so that the test is quick), named in the message; the
     child process is gone and the other sources are built."""
-    import pledgegraph.read as read_module
+    import pledgegraph.read.limits as read_limits
 
     data, limit, value, message = LIMITED_PDFS[name]
-    monkeypatch.setattr(read_module, limit, value)
+    monkeypatch.setattr(read_limits, limit, value)
     folder = tmp_path / "src"
     folder.mkdir()
     (folder / "belarus.txt").write_text(SEED_TEXT, encoding="utf-8")

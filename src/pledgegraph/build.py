@@ -703,7 +703,7 @@ def build(
     *,
     cache: Path | None = None,
     use_cache: bool = True,
-    engine: str = "sparql",
+    engine: str = "turbo",
 ) -> BuildResult:
     """Build `out` from the sources; with the cache (default: beside `out`) only changed letters are redone."""
     watch = Stopwatch()
@@ -823,7 +823,7 @@ def load_dataset(data_dir: Path) -> list[ox.Quad]:
     return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
 
 
-def revalidate(data_dir: Path, jobs: int | None = None, engine: str = "sparql") -> list[Finding]:
+def revalidate(data_dir: Path, jobs: int | None = None, engine: str = "turbo") -> list[Finding]:
     """Validate a build (or any N-Quads dataset.nq) again, letter graph by letter graph."""
     path = Path(data_dir) / "dataset.nq"
     if not path.is_file():
