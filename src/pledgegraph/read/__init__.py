@@ -1,8 +1,7 @@
-"""Reads a source file (plain text or PDF) into a Document: regions, paragraphs and sentences with exact offsets.
+"""Reads a source file (plain text or PDF) into a Document: regions, paragraphs and sentences with exact offsets."""
 
-`source` turns a file into its text (PDFs through `pdf`, under `limits`), `structure` finds the
-letter's parts in it, over the `document` model and its normalised view (`norm`).
-"""
+# `source` turns a file into its text (a PDF's through `pdf`, all under `limits`), `structure` finds
+# the letter's parts in it, over the `document` model and its normalised view (`norm`).
 
 from __future__ import annotations
 

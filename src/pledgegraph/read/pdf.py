@@ -18,8 +18,9 @@ from .limits import MAX_BYTES, PDF_STREAM_BYTES, ReadError, describe_error
 
 def pdf_text(data: bytes) -> str:
     """The text layer of a PDF, page after page, extracted in a child process (PDF_SECONDS, PDF_MEMORY_MIB)."""
-    package_parent = str(Path(__file__).resolve().parents[1])
-    # -I: the child ignores the working folder and PYTHONPATH (no module planted there is imported).
+    # -I: the child ignores the working folder and PYTHONPATH (no module planted there is imported);
+    # it finds pledgegraph where this process found it.
+    package_parent = str(Path(__file__).resolve().parents[2])
     code = (
         f"import sys; sys.path.insert(0, {package_parent!r}); "
         f"from pledgegraph.read.pdf import _pdf_child; _pdf_child({limits.PDF_MEMORY_MIB}, {limits.PDF_SECONDS})"
