@@ -138,6 +138,32 @@ def test_each_source_has_a_time_limit(
         assert row["state_iso3"] == "BLR"
 
 
+def test_an_unexpected_error_is_that_sources_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug met on one source (here the extractor failing on one letter) is that source's error."""
+    import pledgegraph.build as build_module
+
+    real_extract = build_module.extract
+
+    def fails_on_one(doc, ref):  # type: ignore[no-untyped-def]
+        if doc.name == "odd.txt":
+            raise RuntimeError("\x1b[31mboom\x1b[0m")
+        return real_extract(doc, ref)
+
+    monkeypatch.setattr(build_module, "extract", fails_on_one)
+    (tmp_path / "belarus.txt").write_text(SEED_TEXT, encoding="utf-8")
+    (tmp_path / "odd.txt").write_text(SEED_TEXT, encoding="utf-8")
+    out = tmp_path / "build"
+    assert run_cli("build", tmp_path / "belarus.txt", tmp_path / "odd.txt", "--out", out) == 2
+    err = capsys.readouterr().err
+    expected = "unexpected error while reading it (RuntimeError: [31mboom [0m)"
+    assert f"error: {tmp_path / 'odd.txt'}: {expected}" in err, err
+    assert "\x1b" not in err and "Traceback" not in err
+    [row] = query_json(capsys, "candidatures", out)
+    assert row["state_iso3"] == "BLR"
+
+
 # --------------------------------------------------------------------------------------------------
 # Item 5: a crafted PDF is that PDF's error; each PDF is read in a child process under limits.
 
