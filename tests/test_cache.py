@@ -87,8 +87,8 @@ def test_cache_outside_the_output_and_keyed_by_environment(tmp_path: Path) -> No
 
 def test_damaged_entries_are_misses(tmp_path: Path) -> None:
     cache = Cache(tmp_path / "c", environment_key(BASE))
-    cache.put("src", "ab" * 32, {"x": 1})
-    assert cache.get("src", "ab" * 32) == {"x": 1}
+    cache.put("src", "ab" * 32, ("error", "not a candidature letter", None))
+    assert cache.get("src", "ab" * 32) == ("error", "not a candidature letter", None)
     path = next((tmp_path / "c").rglob("abab*"))
     path.write_bytes(b"\x80\x05garbage")
     assert cache.get("src", "ab" * 32) is None
