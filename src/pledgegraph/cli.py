@@ -167,10 +167,18 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def _open_store(args: argparse.Namespace):
     if getattr(args, "endpoint", None):
-        from .remote import RemoteStore
+        from .remote import RemoteStore, password_from
+        from .store import StoreError
 
+        try:
+            password = password_from(args.password, args.password_file, _err)
+        except ValueError as e:
+            raise StoreError(str(e)) from None
         return RemoteStore(
-            args.endpoint, user=args.user, password=args.password, timeout=args.timeout
+            args.endpoint,
+            user=args.user,
+            password=password if args.user is not None else None,
+            timeout=args.timeout,
         )
     from .store import EmbeddedStore
 
@@ -330,7 +338,12 @@ def _remote_args(p: argparse.ArgumentParser) -> None:
         "--endpoint", metavar="URL", help="query a SPARQL 1.1 endpoint instead of the build"
     )
     p.add_argument("--user", default=None)
-    p.add_argument("--password", default=None)
+    p.add_argument(
+        "--password",
+        default=None,
+        help="visible to other users: prefer --password-file or $PLEDGEGRAPH_STORE_PASSWORD",
+    )
+    p.add_argument("--password-file", metavar="FILE", help="read the password from FILE")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the endpoint")
 
 
