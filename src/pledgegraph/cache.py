@@ -177,6 +177,22 @@ def _dataclass(cls: type, given: tuple[str, ...] = ()) -> Codec:
     def enc(v: Any) -> list[Any]:
         return [e(getattr(v, name)) for e, name in zip(encs, names, strict=True)]
 
+    scalars = [_SCALARS.get(hints[name]) for name in names]
+    if not given and all(scalars):
+        # Spans, sentences, statements, findings: thousands per letter. Their values are JSON
+        # values already, so one comparison of the values' types checks them all.
+        usual = tuple(next(iter(s)) for s in scalars)  # type: ignore[arg-type]
+
+        def dec_scalars(v: Any) -> Any:
+            if type(v) is not list or len(v) != n:
+                raise Malformed(f"{cls.__name__}: {n} fields expected")
+            found = tuple(map(type, v))
+            if found != usual and not all(t in s for t, s in zip(found, scalars, strict=True)):  # type: ignore[operator]
+                raise Malformed(f"{cls.__name__}: a field of another type")
+            return cls(*v)
+
+        return enc, dec_scalars
+
     def dec(v: Any, **extra: Any) -> Any:
         if type(v) is not list or len(v) != n:
             raise Malformed(f"{cls.__name__}: {n} fields expected")
@@ -186,6 +202,17 @@ def _dataclass(cls: type, given: tuple[str, ...] = ()) -> Codec:
         return cls(*values)  # the fields in their order: nothing is left out
 
     return enc, dec
+
+
+# The types of a field whose JSON value is the value itself; the first is the usual one.
+_SCALARS: dict[Any, tuple[type, ...]] = {
+    str: (str,),
+    int: (int,),
+    bool: (bool,),
+    str | None: (str, type(None)),
+    int | None: (int, type(None)),
+    bool | None: (bool, type(None)),
+}
 
 
 def codec(tp: Any) -> Codec:
