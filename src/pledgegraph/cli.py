@@ -378,7 +378,11 @@ def _terminate(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     # The server has its own shutdown on SIGTERM; every other command cleans up as on Ctrl-C.
-    handle = args.command != "serve" and threading.current_thread() is threading.main_thread()
+    handle = (
+        args.command != "serve"
+        and threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) is not None  # None: set outside Python, left alone
+    )
     previous = signal.signal(signal.SIGTERM, _terminate) if handle else None
     try:
         return int(args.func(args))
