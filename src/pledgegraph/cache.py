@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -269,7 +270,8 @@ def _encode(kind: str, value: Any) -> bytes:
             "digest": _STR[1](digest),
             "findings": _FINDINGS[0](findings),
             "lines": len(text),
-            "blocks": [[subject, len(block)] for subject, block in blocks.items()],
+            "subjects": list(blocks),
+            "sizes": [len(block) for block in blocks.values()],
         }
         return b"".join([_json(header), b"\n", text, *blocks.values()])
     status, a, b = value
@@ -289,15 +291,19 @@ def _decode(kind: str, data: bytes) -> Any:
         at = cut + 1 + _INT[1](header["lines"])
         text = data[cut + 1 : at].decode("utf-8")
         lines = text.split("\n") if text else []
-        blocks: dict[str, bytes] = {}
-        for item in header["blocks"]:
-            subject, size = _STR[1](item[0]), _INT[1](item[1])
-            if size < 0:
-                raise Malformed("a negative size")
-            blocks[subject] = data[at : at + size]
-            at += size
-        if at != len(data):
+        subjects, sizes = header["subjects"], header["sizes"]
+        if (
+            type(subjects) is not list
+            or type(sizes) is not list
+            or len(subjects) != len(sizes)
+            or not set(map(type, subjects)) <= {str}
+            or not set(map(type, sizes)) <= {int}
+            or (sizes and min(sizes) < 0)
+            or at + sum(sizes) != len(data)
+        ):
             raise Malformed("the graph entry's parts do not add up")
+        ends = list(itertools.accumulate(sizes, initial=at))
+        blocks = {s: data[a:b] for s, a, b in zip(subjects, ends, ends[1:], strict=False)}
         count = _INT[1](header["count"])
         return (lines, blocks, count, _STR[1](header["digest"]), _FINDINGS[1](header["findings"]))
     value = json.loads(data.decode("utf-8", "surrogatepass"))
