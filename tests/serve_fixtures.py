@@ -63,11 +63,11 @@ class LiveServer:
     def __init__(self, app: object) -> None:
         import uvicorn
 
+        from pledgegraph.serve.http import server_config
+
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-        )  # type: ignore[arg-type]
+        config = server_config(app, "127.0.0.1", self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

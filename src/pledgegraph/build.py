@@ -692,7 +692,7 @@ def build(
     *,
     cache: Path | None = None,
     use_cache: bool = True,
-    engine: str = "sparql",
+    engine: str = "turbo",
     wait: bool = False,
 ) -> BuildResult:
     """Build `out` from the sources; with the cache (default: beside `out`) only changed letters are redone.
@@ -740,7 +740,7 @@ def _build(
     *,
     cache: Path | None = None,
     use_cache: bool = True,
-    engine: str = "sparql",
+    engine: str = "turbo",
     reuse: bool = True,
 ) -> BuildResult:
     """The build itself, once `out` is ours to write; `reuse`: start the store from the previous one."""
@@ -873,7 +873,7 @@ def _unreadable(path: Path, error: Exception) -> str:
     return f"{path}: cannot read it ({problem}); build again to repair it"
 
 
-def revalidate(data_dir: Path, jobs: int | None = None, engine: str = "sparql") -> list[Finding]:
+def revalidate(data_dir: Path, jobs: int | None = None, engine: str = "turbo") -> list[Finding]:
     """Validate a build (or any N-Quads dataset.nq) again, letter graph by letter graph."""
     path = Path(data_dir) / "dataset.nq"
     if not path.is_file():

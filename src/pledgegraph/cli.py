@@ -327,9 +327,9 @@ def _wait_arg(p: argparse.ArgumentParser) -> None:
 def _engine_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--engine",
-        choices=["sparql", "pyshacl"],
-        default="sparql",
-        help="SHACL engine: the shapes compiled to SPARQL on pyoxigraph (fast, default) or pySHACL (reference)",
+        choices=["turbo", "pyshacl"],
+        default="turbo",
+        help="SHACL engine: pyshacl-turbo (fast, default) or pySHACL (the reference)",
     )
 
 

@@ -10,6 +10,7 @@ DEFAULT_BASE = "https://w3id.org/pledgegraph/"
 PG = "https://w3id.org/pledgegraph/ontology#"
 PGT = "https://w3id.org/pledgegraph/theme/"
 PGV = "https://w3id.org/pledgegraph/vocab/"
+PGL = "https://w3id.org/pledgegraph/lexicon/"  # the extractor's lexicon (ontology/lexicon.ttl); not in published data
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"

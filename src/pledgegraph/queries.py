@@ -129,6 +129,16 @@ def with_values(text: str, bindings: Mapping[str, Term]) -> str:
     return text[: m.end()] + block + text[m.end() :]
 
 
+def with_rows(text: str, variable: str, terms: Sequence[Term]) -> str:
+    """The query with ?variable bound to each of `terms` in turn, by a VALUES block opening its WHERE
+    group (for lists of values, which substitution cannot bind)."""
+    m = re.search(r"\bWHERE\s*\{", text, re.I)
+    if m is None:
+        raise QueryError("the query has no WHERE clause to bind values in")
+    block = f"\n  VALUES ?{variable} {{ {' '.join(str(t) for t in terms)} }}"
+    return text[: m.end()] + block + text[m.end() :]
+
+
 def run(
     store: QueryStore, name: str, params: Mapping[str, str] | None = None
 ) -> tuple[list[str], list[Row]]:

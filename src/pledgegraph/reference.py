@@ -7,15 +7,11 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from . import resources
 from .namespaces import DEFAULT_BASE, PG, PGT, PGV, RDFS, SKOS
-
-if TYPE_CHECKING:  # extract imports this module
-    from .extract import Theme
 
 
 def _value(term: ox.Literal | ox.NamedNode | ox.BlankNode | ox.Triple) -> str:
@@ -34,26 +30,23 @@ def fold(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class ResolutionBody:
+class Theme:
+    """A pledge theme of ontology/themes.ttl: the patterns that assign a pledge to it, in priority order."""
+
     key: str
+    patterns: tuple[re.Pattern[str], ...]
+    scope: str
+    priority: int
+
+
+@dataclass(frozen=True)
+class ResolutionBody:
+    """A body that adopts resolutions, as bodies.ttl describes it: the one owner of its symbol rules."""
+
+    key: str  # e.g. "general-assembly"
     prefix: str  # e.g. "A/RES/"
-
-
-# How the symbol of each body's resolutions is written (UN documentation practice, ST/LIB/SER.B/5/Rev.5).
-SYMBOL_FORMS = {
-    "general-assembly": ("A/RES/{n}", re.compile(r"^\d{1,2}/\d{1,4}(?:\s?[A-Z])?$")),
-    "human-rights-council": ("A/HRC/RES/{n}", re.compile(r"^(?:S-)?\d{1,2}/\d{1,3}$")),
-    "commission-on-human-rights": ("E/CN.4/RES/{n}", re.compile(r"^(?:19|20)\d\d/\d{1,3}$")),
-    "economic-and-social-council": ("E/RES/{n}", re.compile(r"^(?:19|20)\d\d/\d{1,3}$")),
-    "security-council": ("S/RES/{n}", re.compile(r"^\d{1,4}\s?\((?:19|20)\d\d\)$")),
-}
-_SYMBOL_BODY = [
-    (re.compile(r"^A/RES/(.+)$"), "general-assembly"),
-    (re.compile(r"^A/HRC/RES/(.+)$"), "human-rights-council"),
-    (re.compile(r"^E/CN\.4/RES/(.+)$"), "commission-on-human-rights"),
-    (re.compile(r"^E/RES/(.+)$"), "economic-and-social-council"),
-    (re.compile(r"^S/RES/(.+)$"), "security-council"),
-]
+    number: re.Pattern[str]  # the number as letters cite it, e.g. 60/251 B
+    names: tuple[str, ...]  # its labels (preferred, alternative, hidden), longest first
 
 
 class Reference:
@@ -130,11 +123,11 @@ class Reference:
 
     @cached_property
     def _themes(self) -> list[Theme]:
-        from .extract import Theme
-
         out = []
         for q in self.vocab.quads_for_pattern(None, ox.NamedNode(PG + "matchPriority"), None, None):
             concept = q.subject
+            if not _value(concept).startswith(PGT):
+                continue  # the roles of vocabulary.ttl are ordered too
             patterns = tuple(
                 re.compile(_value(p.object), re.I)
                 for p in self.vocab.quads_for_pattern(
@@ -162,17 +155,48 @@ class Reference:
 
     # ---------------------------------------------------------------------------------- resolutions
 
+    @cached_property
+    def _resolution_bodies(self) -> list[ResolutionBody]:
+        out = []
+        prefix_p = ox.NamedNode(PG + "resolutionSymbolPrefix")
+        for q in self.store.quads_for_pattern(None, prefix_p, None, None):
+            body = q.subject
+            number = next(
+                self.store.quads_for_pattern(
+                    body, ox.NamedNode(PG + "resolutionNumberPattern"), None, None
+                )
+            )
+            names = {
+                _value(n.object)
+                for p in (SKOS + "prefLabel", SKOS + "altLabel", SKOS + "hiddenLabel")
+                for n in self.store.quads_for_pattern(body, ox.NamedNode(p), None, None)
+            }
+            out.append(
+                ResolutionBody(
+                    key=_value(body).rsplit("/", 1)[-1],
+                    prefix=_value(q.object),
+                    number=re.compile(_value(number.object)),
+                    names=tuple(sorted(names, key=lambda n: (-len(n), n))),
+                )
+            )
+        return sorted(out, key=lambda b: b.key)
+
+    def resolution_bodies(self) -> list[ResolutionBody]:
+        """The bodies whose resolutions letters cite, with their symbol rules and names (bodies.ttl)."""
+        return self._resolution_bodies
+
     def resolve_resolution(
         self, raw: str, body_hint: str | None, sentence: str
     ) -> tuple[str | None, str | None, str | None]:
         """(number as printed, adopting body key, full UN symbol) of a resolution reference."""
         raw = re.sub(r"\s+", " ", raw.strip())
-        for rx, known in _SYMBOL_BODY:
-            if m := rx.match(raw):
-                return m.group(1), known, raw
+        bodies = {b.key: b for b in self._resolution_bodies}
+        for b in sorted(bodies.values(), key=lambda b: -len(b.prefix)):
+            if raw.startswith(b.prefix):
+                return raw[len(b.prefix) :], b.key, raw
         number = raw
         body: str | None = body_hint
-        if body is not None and not SYMBOL_FORMS[body][1].match(number):
+        if body is not None and (body not in bodies or not bodies[body].number.match(number)):
             body = None
         if body is None:
             # Without a named body, only the GA's session/number form since the 31st session is unambiguous
@@ -180,8 +204,20 @@ class Reference:
             m = re.match(r"^(\d{1,2})/\d{1,4}$", number)
             if m and int(m.group(1)) >= 31:
                 body = "general-assembly"
-        symbol = SYMBOL_FORMS[body][0].format(n=number) if body else None
+        symbol = bodies[body].prefix + number if body else None
         return number, body, symbol
+
+    def post_name(self, key: str) -> str:
+        """The name (skos:prefLabel) of a post of bodies.ttl, e.g. "President of the General Assembly"."""
+        label = next(
+            self.store.quads_for_pattern(
+                self.iri("id/post/" + key), ox.NamedNode(SKOS + "prefLabel"), None, None
+            ),
+            None,
+        )
+        if label is None:
+            raise KeyError(f"no post {key!r} in the reference data")
+        return _value(label.object)
 
     def resolution_iri(self, symbol: str) -> ox.NamedNode:
         return self.iri("id/resolution/" + resolution_slug(symbol))

@@ -28,7 +28,14 @@ def ontology_file(name: str) -> Path:
 
 
 def query_files() -> list[Path]:
+    """The named queries (the catalogue users see); the pages' own queries live in queries/pages/."""
     return sorted(folder("queries").glob("*.rq"))
+
+
+@cache
+def page_query(name: str) -> str:
+    """The text of one of the web pages' own queries (`queries/pages/NAME.rq`)."""
+    return (folder("queries") / "pages" / f"{name}.rq").read_text(encoding="utf-8")
 
 
 def reference_files() -> list[Path]:

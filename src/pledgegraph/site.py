@@ -12,9 +12,10 @@ from . import outdir
 from .build import BuildError
 from .queries import catalogue, get
 from .serve import describe, pages
-from .serve.app import Context, make_context, void_triples
+from .serve.app import void_triples
 from .serve.backend import DirectBackend
 from .serve.conneg import SUFFIXES
+from .serve.context import Context, make_context
 
 STATIC = Path(__file__).resolve().parent / "serve" / "static"
 

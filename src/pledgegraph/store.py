@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
@@ -29,28 +28,19 @@ class QueryStore(Protocol):
     def close(self) -> None: ...
 
 
-# A query that names a graph (GRAPH, FROM, FROM NAMED) needs the named graphs; any other query reads
-# only the default graph. The keywords are looked for outside comments, strings and IRIs, and not as
-# a variable (?graph) or part of a prefixed name; a false alarm would only send the query to the
-# complete store, which gives the same answer more slowly.
-_NOT_KEYWORDS = re.compile(
-    "|".join(
-        (
-            r'<[^<>"{}|^`\\\s]*>',  # an IRI
-            r"'''(?:[^'\\]|\\.|'(?!''))*'''",  # long strings
-            r'"""(?:[^"\\]|\\.|"(?!""))*"""',
-            r"'(?:[^'\\\n]|\\.)*'",  # strings
-            r'"(?:[^"\\\n]|\\.)*"',
-            r"#[^\n]*",  # a comment
-        )
-    )
-)
-_GRAPH_KEYWORD = re.compile(r"(?<![?$\w:-])(?:GRAPH|FROM)(?![\w:-])", re.IGNORECASE)
-
-
 def names_graphs(query: str) -> bool:
-    """Whether a query reads named graphs (GRAPH, FROM or FROM NAMED)."""
-    return _GRAPH_KEYWORD.search(_NOT_KEYWORDS.sub(" ", query)) is not None
+    """Whether a query reads named graphs (GRAPH, FROM or FROM NAMED), from its parse tree.
+
+    A query the parser cannot read goes to the complete store, which answers every query rightly
+    (only more slowly).
+    """
+    from .sparql_syntax import QueryRefused, shape
+
+    try:
+        found = shape(query)
+    except QueryRefused:
+        return True
+    return found.graphs or found.dataset
 
 
 class BuildStore:
@@ -75,8 +65,12 @@ class BuildStore:
             self._complete = self._open_complete()
         return self._complete
 
-    def for_query(self, query: str) -> ox.Store:
-        return self.complete if names_graphs(query) else self.union
+    def for_query(self, query: str, graphs: bool | None = None) -> ox.Store:
+        """The store to answer a query: the complete one when it reads named graphs (from its parse
+        tree, unless the caller already knows)."""
+        if graphs is None:
+            graphs = names_graphs(query)
+        return self.complete if graphs else self.union
 
     def query(
         self,
@@ -84,8 +78,9 @@ class BuildStore:
         *,
         substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
         | None = None,
+        graphs: bool | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        return self.for_query(query).query(query, substitutions=substitutions)
+        return self.for_query(query, graphs).query(query, substitutions=substitutions)
 
 
 # What a query runs on: a pyoxigraph store or a build held in memory.

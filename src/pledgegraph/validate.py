@@ -1,4 +1,10 @@
-"""Validates letter graphs against the SHACL shapes (each letter with the reference data it uses) and renders the report."""
+"""Validates letter graphs against the SHACL shapes (each letter with the reference data it uses) and renders the report.
+
+The engine is pyshacl-turbo (a SHACL engine in Rust with pySHACL's interface): the shapes are compiled
+once per process and each letter is validated from a pyoxigraph store. pySHACL stays the reference
+engine (`--engine pyshacl`), and the tests prove both give the same findings. An engine that cannot
+run the shapes is an error, never a silent switch to the other.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,13 @@ from . import resources
 from .findings import SEVERITY_ORDER, Finding
 from .namespaces import OA, PG, SH
 from .rdf import rdf_bytes
-from .shacl_sparql import ENGINES, Unsupported, compiled_shapes, validate_compiled
+
+ENGINES = ("turbo", "pyshacl")
+"""pyshacl-turbo (the default) and pySHACL (the reference)."""
+
+
+class ValidationEngineError(Exception):
+    """The SHACL engine cannot run the shapes (an unsupported feature, a broken shape)."""
 
 
 @cache
@@ -54,10 +66,61 @@ def validate_triples(triples: Iterable[tuple], label: str = "") -> list[Finding]
         advanced=True,
         allow_warnings=True,
     )
-    return _findings(results, data, label)
+    return _findings(results, lambda focus, path: _source_text(data, focus, path), label)
 
 
-def _findings(results, data, label: str) -> list[Finding]:
+@cache
+def compiled_shapes():
+    """The shapes compiled by pyshacl-turbo, once per process (forked workers inherit them)."""
+    import pyshacl_turbo
+
+    try:
+        return pyshacl_turbo.compile_shapes(shapes_graph(), advanced=True)
+    except (NotImplementedError, ValueError) as e:
+        raise ValidationEngineError(f"pyshacl-turbo cannot run the shapes: {e}") from None
+
+
+def validate_turbo(label: str, nt: bytes) -> list[Finding]:
+    """Run pyshacl-turbo on one data graph (N-Triples of a letter with the reference data it uses)."""
+    store = ox.Store()
+    store.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES)
+    result = compiled_shapes().validate(store, allow_warnings=True)
+    report = result[1]
+    if not hasattr(report, "subjects"):  # a ValidationFailure, as pySHACL returns it
+        raise ValidationEngineError(
+            f"pyshacl-turbo failed on {label or 'a data graph'}: {result[2]}"
+        )
+    return _findings(report, lambda focus, path: _store_source_text(store, focus, path), label)
+
+
+_Q_SPANS = f"""SELECT ?focus ?span ?exact ?property WHERE {{
+  ?focus <{PG}evidence> ?span . ?span <{OA}hasSelector> ?sel . ?sel <{OA}exact> ?exact .
+  OPTIONAL {{ ?span <{PG}supportsProperty> ?property }}
+}}"""
+
+
+def _store_source_text(store: ox.Store, focus, path) -> str | None:
+    """The source text a fact was read from (see _source_text), from a pyoxigraph store."""
+    import rdflib
+
+    if not isinstance(focus, rdflib.URIRef):
+        return None
+    spans: dict[str, tuple[str, set[str]]] = {}
+    rows = store.query(_Q_SPANS, substitutions={ox.Variable("focus"): ox.NamedNode(str(focus))})
+    assert isinstance(rows, ox.QuerySolutions)
+    for row in rows:
+        _, props = spans.setdefault(row["span"].value, (row["exact"].value, set()))
+        if row["property"] is not None:
+            props.add(row["property"].value)
+    if not spans:
+        return None
+    chosen = sorted(spans)
+    if path is not None:
+        chosen = [s for s in chosen if str(path) in spans[s][1]] or chosen
+    return " ".join(spans[chosen[0]][0].split())
+
+
+def _findings(results, source_text, label: str) -> list[Finding]:
     import rdflib
 
     shacl = rdflib.Namespace(SH)
@@ -78,7 +141,7 @@ def _findings(results, data, label: str) -> list[Finding]:
         value = results.value(r, shacl.value)
         severity = str(results.value(r, shacl.resultSeverity)).rsplit("#", 1)[-1]
         message = str(results.value(r, shacl.resultMessage) or "")
-        text = _source_text(data, focus, path)
+        text = source_text(focus, path)
         out.append(
             Finding(
                 severity=severity,
@@ -174,23 +237,24 @@ def _worker(payload: tuple[str, bytes]) -> list[Finding]:
     return validate_triples(triples, label)
 
 
-def _compiled_worker(batch: list[tuple[str, bytes]]) -> list[Finding]:
-    return validate_compiled(batch)
+def _turbo_batch(batch: list[tuple[str, bytes]]) -> list[Finding]:
+    return [f for label, nt in batch for f in validate_turbo(label, nt)]
 
 
-# Below this many letters a second process costs more (fork, store, result transfer) than it saves.
+# Below this many letters a second process costs more (fork, result transfer) than it saves.
 _MIN_BATCH = 150
 
 
 def validate_letters(
     letters: Sequence[tuple[str, list[tuple] | bytes]],
     jobs: int | None = None,
-    engine: str = "sparql",
+    engine: str = "turbo",
 ) -> list[Finding]:
     """Validate each (label, triples or N-Triples bytes) on its own, across cores; the findings of all, sorted.
 
-    `engine` is "sparql" (the shapes compiled to SPARQL, falling back to pySHACL for shapes it cannot
-    compile) or "pyshacl" (the reference engine, one pySHACL run per letter).
+    `engine` is "turbo" (pyshacl-turbo, shapes compiled once and inherited by forked workers) or
+    "pyshacl" (the reference engine, one pySHACL run per letter). ValidationEngineError when the
+    engine cannot run the shapes.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r} (known: {', '.join(ENGINES)})")
@@ -206,18 +270,14 @@ def validate_letters(
     if not payloads:
         return []
     cores = os.cpu_count() or 1
-    if engine == "sparql":
-        try:
-            compiled_shapes()
-        except Unsupported:
-            engine = "pyshacl"
-    if engine == "sparql":
+    if engine == "turbo":
+        compiled_shapes()  # compiled before forking, so every worker inherits them
         jobs = jobs or min(cores, max(1, len(payloads) // _MIN_BATCH))
         if jobs <= 1:
-            return validate_compiled(payloads)
+            return sorted(_turbo_batch(payloads))
         batches = [payloads[i::jobs] for i in range(jobs)]
         with ProcessPoolExecutor(max_workers=jobs, mp_context=_fork()) as pool:
-            return sorted(f for batch in pool.map(_compiled_worker, batches) for f in batch)
+            return sorted(f for batch in pool.map(_turbo_batch, batches) for f in batch)
     jobs = jobs or min(len(payloads), cores)
     if jobs <= 1 or len(payloads) <= 1:
         results = [_worker(p) for p in payloads]

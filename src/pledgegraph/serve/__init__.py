@@ -47,6 +47,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=64,
         help="memory for recent SPARQL answers of the (read-only) build; 0: none (default: 64)",
     )
+    p.add_argument(
+        "--worker-memory",
+        type=int,
+        default=None,
+        metavar="MB",
+        help="memory (data segment) each query process may use; a query needing more gets 503 "
+        "(default: 2048)",
+    )
+    p.add_argument(
+        "--per-client",
+        type=int,
+        default=None,
+        metavar="N",
+        help="SPARQL queries one client address may have running at once; more get 429 (default: 2)",
+    )
     p.add_argument("--user", default=None, help="user for --endpoint")
     p.add_argument("--password", default=None, help="password for --endpoint")
     p.add_argument(
@@ -59,6 +74,9 @@ def main(args: argparse.Namespace) -> int:
 
     from ..store import StoreError
     from .app import create_app
+    from .backend import DEFAULT_MEMORY_MB
+    from .context import PER_CLIENT
+    from .http import server_config
 
     data_dir = Path(args.data)
     try:
@@ -86,6 +104,8 @@ def main(args: argparse.Namespace) -> int:
             max_rows=args.max_rows,
             workers=args.workers,
             cache_bytes=args.cache_mb * 2**20,
+            memory_mb=args.worker_memory or DEFAULT_MEMORY_MB,
+            per_client=args.per_client or PER_CLIENT,
         )
     except StoreError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -95,13 +115,12 @@ def main(args: argparse.Namespace) -> int:
         f"serving {data_dir or args.endpoint} at http://{args.host}:{args.port}/ (base {served})",
         file=sys.stderr,
     )
-    uvicorn.run(
+    config = server_config(
         app,
-        host=args.host,
-        port=args.port,
+        args.host,
+        args.port,
         log_level=args.log_level,
-        http="auto",
         access_log=args.log_level == "debug",
-        server_header=False,
     )
+    uvicorn.Server(config).run()
     return 0

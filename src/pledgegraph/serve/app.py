@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import threading
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -29,87 +25,19 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..namespaces import DEFAULT_BASE
 from . import conneg, describe, pages, sparql
-from .backend import Backend, BackendError, backend_for
+from .backend import DEFAULT_MEMORY_MB, BackendError
+from .context import DUMPS, PER_CLIENT, Context, make_context
+from .pages import HTML_CSP
 
 log = logging.getLogger("pledgegraph.serve")
 
 MAX_PATH = 2048
 STATIC = Path(__file__).resolve().parent / "static"
-DUMPS = {
-    "graph.ttl": ("text/turtle", None),
-    "dataset.trig": ("application/trig", "trig"),
-    "dataset.nt": ("application/n-triples", "nt"),
-    "dataset.nq": ("application/n-quads", None),
-}
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 ]
-HTML_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
-
-
-@dataclass
-class Context:
-    """What every page and answer needs: the store, the two bases and the build folder."""
-
-    backend: Backend
-    bases: describe.Bases
-    data_dir: Path | None = None
-    manifest: dict[str, Any] = field(default_factory=dict)
-    static: bool = False  # rendering files for a static site (no /sparql there)
-    _graphs: list[str] | None = None
-    _dumps: dict[str, bytes] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def graphs(self) -> list[str]:
-        if self._graphs is None:
-            _, rows = self.backend.select(
-                "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
-            )
-            self._graphs = [r["g"].value for r in rows]
-        return self._graphs
-
-    @lru_cache(maxsize=256)  # noqa: B019 - one context per app, kept for the app's life
-    def source_text(self, name: str) -> str | None:
-        """A letter's text as the build read it (only names of files in the build's sources/ folder)."""
-        if self.data_dir is None or not name or Path(name).name != name or name.startswith("."):
-            return None
-        path = self.data_dir / "sources" / name
-        if not path.is_file():
-            return None
-        with open(path, encoding="utf-8", newline="") as f:
-            return f.read()
-
-    def dumps(self) -> list[dict[str, str]]:
-        if self.data_dir is None or not (self.data_dir / "dataset.nq").is_file():
-            return []
-        return [
-            {"name": name, "media": media, "href": f"{self.bases.prefix}dumps/{name}"}
-            for name, (media, _) in DUMPS.items()
-        ]
-
-    def dump(self, name: str) -> bytes | Path | None:
-        """A dump file of the build: copied as is, or generated once from dataset.nq."""
-        if name not in DUMPS or self.data_dir is None:
-            return None
-        _, fmt = DUMPS[name]
-        source = self.data_dir / ("graph.ttl" if name == "graph.ttl" else "dataset.nq")
-        if not source.is_file():
-            return None
-        if fmt is None:
-            return source
-        with self._lock:
-            if name not in self._dumps:
-                from ..build import load_dataset
-                from ..export import serialize_quads
-
-                self._dumps[name] = serialize_quads(load_dataset(self.data_dir), fmt)
-            return self._dumps[name]
-
-    def __hash__(self) -> int:
-        return id(self)
 
 
 class PathGuard:
@@ -286,7 +214,7 @@ def void(request: Request) -> Response:
 
 def void_triples(ctx: Context) -> list[ox.Triple]:
     graph = ox.NamedNode(ctx.bases.data + "graph/dataset")
-    _, rows = ctx.backend.select(describe.Q_GRAPH.format(limit=ctx.backend.max_rows), {"s": graph})
+    _, rows = ctx.backend.select(describe.Q_GRAPH, {"s": graph})
     triples = [ox.Triple(r["x"], r["p"], r["o"]) for r in rows]
     return describe.sort_triples(describe.rewrite(ctx.bases, triples))
 
@@ -330,40 +258,6 @@ def not_found(request: Request) -> Response:
 # The factory
 
 
-def _read_manifest(data_dir: Path | None) -> dict[str, Any]:
-    if data_dir is None:
-        return {}
-    try:
-        return dict(json.loads((data_dir / "manifest.json").read_text(encoding="utf-8")))
-    except (OSError, ValueError):
-        return {}
-
-
-def make_context(
-    store: Any,
-    *,
-    base: str | None = None,
-    data_dir: Path | None = None,
-    query_timeout: float = 10.0,
-    max_rows: int = 10_000,
-    data_base: str | None = None,
-    workers: int | None = None,
-    cache_bytes: int = 64 * 2**20,
-) -> Context:
-    data_dir = Path(data_dir) if data_dir is not None else None
-    manifest = _read_manifest(data_dir)
-    data = data_base or manifest.get("base") or DEFAULT_BASE
-    backend = backend_for(
-        store,
-        data_dir=data_dir,
-        timeout=query_timeout,
-        max_rows=max_rows,
-        workers=workers,
-        cache_bytes=cache_bytes,
-    )
-    return Context(backend, describe.Bases.make(data, base), data_dir, manifest)
-
-
 def create_app(
     store: Any,
     *,
@@ -374,6 +268,8 @@ def create_app(
     data_base: str | None = None,
     workers: int | None = None,
     cache_bytes: int = 64 * 2**20,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    per_client: int = PER_CLIENT,
 ) -> Starlette:
     """The app over `store` (a build's EmbeddedStore, a RemoteStore, a pyoxigraph Store or a Backend).
 
@@ -389,6 +285,8 @@ def create_app(
         data_base=data_base,
         workers=workers,
         cache_bytes=cache_bytes,
+        memory_mb=memory_mb,
+        per_client=per_client,
     )
 
     @contextlib.asynccontextmanager

@@ -65,11 +65,28 @@ for _offers in (SELECT_OFFERS, GRAPH_OFFERS):
         )
 
 
-@lru_cache(maxsize=512)
+CACHED_HEADER = 256
+"""Only `Accept` headers up to this length are remembered: real clients send short ones, and a cache
+keyed by long ones would let a client fill the server's memory."""
+MAX_RANGES = 64
+"""Media ranges read from one header; the rest are ignored (no client needs more)."""
+
+
 def parse_accept(header: str) -> tuple[tuple[str, float], ...]:
     """The media ranges of an `Accept` header with their quality, in header order."""
+    if len(header) <= CACHED_HEADER:
+        return _parse_accept_cached(header)
+    return _parse_accept(header)
+
+
+@lru_cache(maxsize=512)
+def _parse_accept_cached(header: str) -> tuple[tuple[str, float], ...]:
+    return _parse_accept(header)
+
+
+def _parse_accept(header: str) -> tuple[tuple[str, float], ...]:
     ranges = []
-    for part in header.split(","):
+    for part in header.split(",", MAX_RANGES)[:MAX_RANGES]:
         fields = part.strip().split(";")
         media = fields[0].strip().lower()
         if not media:
@@ -105,9 +122,19 @@ def _match(ranges: tuple[tuple[str, float], ...], names: tuple[str, ...]) -> tup
     return best
 
 
-@lru_cache(maxsize=512)
 def negotiate(header: str | None, offers: Offers) -> str | None:
     """The best offer for `header` (the first offer when there is none), or None: 406 Not Acceptable."""
+    if header is not None and len(header) > CACHED_HEADER:
+        return _negotiate(header, offers)
+    return _negotiate_cached(header, offers)
+
+
+@lru_cache(maxsize=512)
+def _negotiate_cached(header: str | None, offers: Offers) -> str | None:
+    return _negotiate(header, offers)
+
+
+def _negotiate(header: str | None, offers: Offers) -> str | None:
     if not header or not header.strip():
         return offers[0][0]
     ranges = parse_accept(header)

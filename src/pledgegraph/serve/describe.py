@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 
 from ..namespaces import DCTERMS, DEFAULT_BASE, FOAF, PG, PREFIXES, RDF, RDFS, SCHEMA, SKOS
+from ..queries import with_rows
+from ..resources import page_query
 from .conneg import SUFFIXES
 
 if TYPE_CHECKING:
@@ -18,7 +20,6 @@ if TYPE_CHECKING:
 # Path roots of dereferenceable IRIs under the base; the vocabulary namespaces keep the default base
 THING_ROOTS = ("id", "theme", "vocab", "ontology", "graph")
 VOCAB_ROOTS = ("theme", "vocab", "ontology")
-MAX_INCOMING = 2000
 LABEL_PROPERTIES = (
     SKOS + "prefLabel",
     RDFS + "label",
@@ -28,18 +29,13 @@ LABEL_PROPERTIES = (
     RDF + "value",
 )
 
-# pyoxigraph binds (substitutes) only variables of the projection: each query selects ?s
-Q_OUT = "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-Q_IN = f"SELECT ?s ?x ?p ?g WHERE {{ GRAPH ?g {{ ?x ?p ?s }} }} LIMIT {MAX_INCOMING}"
-Q_EXISTS = (
-    "SELECT ?s ?k WHERE { { ?s ?p ?o BIND(1 AS ?k) } UNION { ?x ?y ?s BIND(2 AS ?k) } "
-    "UNION { GRAPH ?s { ?a ?b ?c } BIND(3 AS ?k) } } LIMIT 1"
-)
-Q_GRAPH = "SELECT ?s ?x ?p ?o WHERE {{ GRAPH ?s {{ ?x ?p ?o }} }} LIMIT {limit}"
-Q_ONTOLOGY = f'SELECT ?x ?p ?o WHERE {{ ?x ?p ?o FILTER(STRSTARTS(STR(?x), "{PG}")) }}'
-Q_LABELS = (
-    "SELECT ?x ?lp ?l WHERE {{ VALUES ?x {{ {values} }} VALUES ?lp {{ {props} }} ?x ?lp ?l }}"
-)
+# The queries documents and pages are made of (queries/pages/*.rq); ?s is substituted
+Q_OUT = page_query("document-out")
+Q_IN = page_query("document-in")
+Q_EXISTS = page_query("document-exists")
+Q_GRAPH = page_query("document-graph")
+Q_ONTOLOGY = page_query("document-ontology")
+Q_LABELS = page_query("labels")
 
 
 @dataclass(frozen=True)
@@ -151,7 +147,7 @@ def document_triples(backend: Backend, bases: Bases, iri: str) -> list[ox.Triple
     _, rows = backend.select(Q_IN, {"s": node})
     triples.update(ox.Triple(r["x"], r["p"], node) for r in rows)
     if "/graph/" in iri or iri.endswith("/graph"):
-        _, rows = backend.select(Q_GRAPH.format(limit=backend.max_rows), {"s": node})
+        _, rows = backend.select(Q_GRAPH, {"s": node})
         triples.update(ox.Triple(r["x"], r["p"], r["o"]) for r in rows)
     if iri == PG.rstrip("#"):
         _, rows = backend.select(Q_ONTOLOGY)
@@ -215,10 +211,9 @@ def fetch_labels(backend: Backend, iris: Iterable[str]) -> dict[str, str]:
     """The best label of each IRI: prefLabel, then label, title, name; English or untagged first."""
     wanted = sorted({i for i in iris if i})
     found: dict[str, tuple[tuple[int, int], str]] = {}
-    props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
     for start in range(0, len(wanted), 200):
-        values = " ".join(str(ox.NamedNode(i)) for i in wanted[start : start + 200])
-        _, rows = backend.select(Q_LABELS.format(values=values, props=props))
+        chunk = [ox.NamedNode(i) for i in wanted[start : start + 200]]
+        _, rows = backend.select(with_rows(Q_LABELS, "x", chunk))
         for r in rows:
             label = r["l"]
             if not isinstance(label, ox.Literal):

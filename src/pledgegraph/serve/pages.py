@@ -11,24 +11,17 @@ import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .. import __version__
-from ..namespaces import PG, RDF
+from ..namespaces import PG
 from ..queries import NamedQuery, catalogue
+from ..resources import page_query
 from .describe import Description, Node, describe, fetch_labels, local_name, node
 
 if TYPE_CHECKING:
-    from .app import Context
+    from .context import Context
 
-PREFIX_BLOCK = """PREFIX pg: <https://w3id.org/pledgegraph/ontology#>
+EXAMPLE_QUERY = """PREFIX pg: <https://w3id.org/pledgegraph/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-"""
 
-EXAMPLE_QUERY = (
-    PREFIX_BLOCK
-    + """
 # The candidate States and how many pledges each letter makes
 SELECT ?state ?candidature (COUNT(?pledge) AS ?pledges)
 WHERE {
@@ -40,58 +33,21 @@ GROUP BY ?state ?candidature
 ORDER BY DESC(?pledges)
 LIMIT 50
 """
-)
 
-Q_CANDIDATURES = (
-    PREFIX_BLOCK
-    + """SELECT ?c ?state (SAMPLE(?sl) AS ?state_label) (SAMPLE(?d) AS ?date) (SAMPLE(?tl) AS ?term)
-       (SAMPLE(?ol) AS ?outcome) (SAMPLE(?kl) AS ?kind) (COUNT(DISTINCT ?pledge) AS ?pledges)
-WHERE {
-  ?c a pg:Candidature ; pg:candidate ?state ; pg:announcedIn ?letter .
-  OPTIONAL { ?state skos:prefLabel ?sl FILTER (LANG(?sl) = "en" || LANG(?sl) = "") }
-  OPTIONAL { ?letter dcterms:date ?d }
-  OPTIONAL { ?c pg:proposedTerm/rdfs:label ?tl }
-  OPTIONAL { ?c pg:outcome/skos:prefLabel ?ol }
-  OPTIONAL { ?letter dcterms:type/skos:prefLabel ?kl }
-  OPTIONAL { ?c pg:pledge ?pledge }
-}
-GROUP BY ?c ?state
-ORDER BY ?date ?c
-"""
+# The pages' own queries (queries/pages/*.rq)
+Q_CANDIDATURES = page_query("landing-candidatures")
+Q_COUNTS = page_query("landing-counts")
+Q_THEMES = page_query("landing-themes")
+Q_LETTER = page_query("candidature-letter")
+Q_PLEDGES = page_query("candidature-pledges")
+Q_EVIDENCE = page_query("resource-evidence")
+Q_TERMS = page_query("ontology-terms")
+
+HTML_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'"
 )
-Q_LETTER = (
-    PREFIX_BLOCK
-    + "SELECT ?s ?letter ?file WHERE { ?s pg:announcedIn ?letter . OPTIONAL { ?letter dcterms:source/pg:fileName ?file } }"
-)
-Q_PLEDGES = (
-    PREFIX_BLOCK
-    + """SELECT ?s ?pledge ?ordinal ?text ?theme ?start ?end WHERE {
-  ?s pg:pledge ?pledge . ?pledge rdf:value ?text .
-  OPTIONAL { ?pledge pg:ordinal ?ordinal }
-  OPTIONAL { ?pledge pg:theme ?theme }
-  OPTIONAL { ?pledge pg:evidence/oa:hasSelector ?sel .
-             ?sel a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end }
-} ORDER BY ?ordinal ?pledge"""
-)
-Q_EVIDENCE = (
-    PREFIX_BLOCK
-    + """SELECT DISTINCT ?s ?start ?end ?file WHERE {
-  ?s pg:evidence? ?span . ?span oa:hasSelector ?sel ; oa:hasSource/pg:fileName ?file .
-  ?sel a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
-} ORDER BY ?start LIMIT 12"""
-)
-Q_COUNTS = (
-    PREFIX_BLOCK
-    + """SELECT (COUNT(DISTINCT ?p) AS ?pledges) (COUNT(DISTINCT ?c) AS ?candidatures) (COUNT(DISTINCT ?st) AS ?states)
-WHERE { ?c a pg:Candidature ; pg:candidate ?st . OPTIONAL { ?c pg:pledge ?p } }"""
-)
-Q_TERMS = (
-    PREFIX_BLOCK
-    + f"""SELECT ?t ?type ?label ?comment WHERE {{
-  ?t a ?type FILTER (STRSTARTS(STR(?t), "{PG}"))
-  OPTIONAL {{ ?t rdfs:label ?label }} OPTIONAL {{ ?t rdfs:comment ?comment }}
-}} ORDER BY ?type ?t"""
-)
+"""The Content-Security-Policy of every HTML page: nothing but our own files."""
 
 _env: Environment | None = None
 
@@ -166,13 +122,7 @@ def landing(ctx: Context) -> str:
 
 
 def _themes(ctx: Context) -> list[dict[str, Any]]:
-    query = (
-        PREFIX_BLOCK
-        + """SELECT ?theme (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?p) AS ?n) WHERE {
-  ?p a pg:Pledge ; pg:theme ?theme . OPTIONAL { ?theme skos:prefLabel ?l }
-} GROUP BY ?theme ORDER BY DESC(?n) ?label"""
-    )
-    _, rows = ctx.backend.select(query)
+    _, rows = ctx.backend.select(Q_THEMES)
     return [
         {
             "label": r["label"].value if r.get("label") else local_name(r["theme"].value),
@@ -455,6 +405,3 @@ def query_page(
         params=params,
         error=error,
     )
-
-
-_ = RDF

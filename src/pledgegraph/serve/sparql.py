@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -14,11 +14,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from ..namespaces import DCTERMS, PREFIXES, RDF, RDFS, VOID
-from . import conneg
+from . import conneg, pages
 from .backend import BackendError
+from .pages import HTML_CSP
 
 if TYPE_CHECKING:
-    from .app import Context
+    from .context import Context
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
@@ -31,67 +32,8 @@ CORS = {
     "Access-Control-Max-Age": "86400",
 }
 
-UPDATE_WORDS = {
-    "INSERT",
-    "DELETE",
-    "LOAD",
-    "CLEAR",
-    "DROP",
-    "CREATE",
-    "ADD",
-    "MOVE",
-    "COPY",
-    "WITH",
-}
-FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
-
-# Strings, IRIs, comments, variables, language tags and prefixed names are skipped whole, so a
-# keyword inside them (`"service"`, `?from`, `ex:service`) is not mistaken for one.
-_TOKENS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r'|<[^<>"{}|^`\\\x00-\x20]*>'
-    r"|\#[^\n\r]*"
-    r"|[?$]\w+"
-    r"|@[A-Za-z]+(?:-[A-Za-z0-9]+)*"
-    r"|[\w.\-]*:[\w.\-:%\\]*"
-    r"|(?P<word>[A-Za-z_]\w*)",
-    re.S,
-)
-
-
-@lru_cache(maxsize=2048)
-def analyse(query: str) -> str:
-    """The form of a query (SELECT, ASK, CONSTRUCT, DESCRIBE or "" when unclear), or BackendError if refused.
-
-    A lexical check, fast enough for every request; the engine's parser then has the last word on syntax.
-    """
-    if not query.strip():
-        raise BackendError(400, "the query is empty")
-    form = ""
-    for m in _TOKENS.finditer(query):
-        word = m.group("word")
-        if word is None:
-            continue
-        upper = word.upper()
-        if upper in FORMS and not form:
-            form = upper
-        elif upper == "SERVICE":
-            raise BackendError(
-                400,
-                "SERVICE is not allowed: this endpoint answers from its own data and does not query other services",
-            )
-        elif upper == "FROM":
-            raise BackendError(
-                400,
-                "FROM and FROM NAMED are not allowed: this endpoint does not load graphs from elsewhere; "
-                "its default graph is the union of all its named graphs (use GRAPH to pick one)",
-            )
-        elif upper in UPDATE_WORDS and not form:
-            raise BackendError(403, "SPARQL Update is not allowed: this endpoint is read-only")
-    return form
+MAX_BODY_SECONDS = 10.0
+"""A request body (a POSTed query) must arrive within this time: a slow sender holds no task for ever."""
 
 
 def _cors(headers: dict[str, str] | None = None) -> dict[str, str]:
@@ -102,27 +44,45 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     return PlainTextResponse(message.rstrip() + "\n", status_code=status, headers=_cors(headers))
 
 
+async def _read_body(request: Request) -> bytes:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_QUERY_BYTES:
+            raise BackendError(413, f"the request is larger than {MAX_QUERY_BYTES} bytes")
+    return body
+
+
+def _one(params: list[tuple[str, str]], name: str) -> str | None:
+    """The value of a parameter a request may give once (the protocol allows one query)."""
+    values = [v for k, v in params if k == name]
+    if len(values) > 1:
+        raise BackendError(400, f"the request gives {len(values)} {name} parameters: give one")
+    return values[0] if values else None
+
+
 async def _read_request(request: Request) -> tuple[str | None, str | None, list[tuple[str, str]]]:
     """The query, the update (if any) and all parameters of a protocol request."""
     params = list(request.query_params.multi_items())
-    query = request.query_params.get("query")
-    update = request.query_params.get("update")
+    query = _one(params, "query")
+    update = _one(params, "update")
     if request.method == "POST":
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_QUERY_BYTES:
-                raise BackendError(413, f"the request is larger than {MAX_QUERY_BYTES} bytes")
+        try:
+            body = await asyncio.wait_for(_read_body(request), MAX_BODY_SECONDS)
+        except TimeoutError:
+            raise BackendError(
+                408, f"the request body did not arrive within {MAX_BODY_SECONDS:g} s"
+            ) from None
         if media == "application/sparql-update":
             raise BackendError(403, "SPARQL Update is not allowed: this endpoint is read-only")
         if media == "application/x-www-form-urlencoded":
-            form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-            params += form
-            fields = dict(form)
-            query = fields.get("query", query)
-            update = fields.get("update", update)
+            params += parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+            query = _one(params, "query")
+            update = _one(params, "update")
         elif media == "application/sparql-query":
+            if query is not None:
+                raise BackendError(400, "the request gives a query twice (in the URL and the body)")
             query = body.decode("utf-8", "replace")
         elif not body.strip():
             pass  # an empty POST: answered "no query" below
@@ -173,18 +133,12 @@ async def endpoint(request: Request) -> Response:
                     400, "no query: send query=... (form) or an application/sparql-query body"
                 )
             return await _describe_service(request, ctx)
-        form = analyse(query)
         select_media, graph_media = _media(request, params)
-        html = (form in ("SELECT", "ASK") and select_media == "text/html") or (
-            form in ("CONSTRUCT", "DESCRIBE") and graph_media == "text/html"
-        )
-        if html:
-            return await _html_results(request, ctx, query, form)
-        if select_media == "text/html":
-            select_media = "application/sparql-results+json"
-        if graph_media == "text/html":
-            graph_media = "text/turtle"
-        answer = await run_in_threadpool(ctx.backend.sparql, query, form, select_media, graph_media)
+        if "text/html" in (select_media, graph_media):
+            return await _html_results(request, ctx, query)
+        client = request.client.host if request.client else "unknown"
+        with ctx.limiter.slot(client):
+            answer = await run_in_threadpool(ctx.backend.sparql, query, select_media, graph_media)
     except BackendError as e:
         if e.status == 406:
             return error_response(
@@ -192,17 +146,20 @@ async def endpoint(request: Request) -> Response:
                 f"{e.message}\n(offered: {conneg.offered(conneg.SELECT_OFFERS)}; "
                 f"{conneg.offered(conneg.GRAPH_OFFERS)})",
             )
-        return error_response(e.status, e.message)
+        return error_response(e.status, e.message, _retry(e.status))
     headers = _cors({"Vary": "Accept", "X-Result-Limit": str(ctx.backend.max_rows)})
     if answer.truncated:
         headers["X-Result-Truncated"] = "true"
     return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
-async def _html_results(request: Request, ctx: Context, query: str, form: str) -> Response:
-    """Results as a page for people (the query form above a table)."""
-    from . import pages
+def _retry(status: int) -> dict[str, str] | None:
+    """Busy (503) and too many (429) are worth trying again a little later."""
+    return {"Retry-After": "2"} if status in (429, 503) else None
 
+
+async def _html_results(request: Request, ctx: Context, query: str) -> Response:
+    """Results as a page for people (the query form above a table)."""
     error = None
     names: list[str] = []
     rows: list[dict[str, object]] = []
@@ -210,13 +167,14 @@ async def _html_results(request: Request, ctx: Context, query: str, form: str) -
     boolean = None
     truncated = False
     try:
-        if form in ("CONSTRUCT", "DESCRIBE"):
-            answer = await run_in_threadpool(ctx.backend.sparql, query, form, None, "text/turtle")
+        client = request.client.host if request.client else "unknown"
+        with ctx.limiter.slot(client):
+            answer = await run_in_threadpool(
+                ctx.backend.sparql, query, "application/sparql-results+json", "text/turtle"
+            )
+        if answer.form in ("CONSTRUCT", "DESCRIBE"):
             text = answer.body.decode("utf-8", "replace")
         else:
-            answer = await run_in_threadpool(
-                ctx.backend.sparql, query, form, "application/sparql-results+json", None
-            )
             data = json.loads(answer.body)
             if "boolean" in data:
                 boolean = bool(data["boolean"])
@@ -239,16 +197,16 @@ async def _html_results(request: Request, ctx: Context, query: str, form: str) -
         truncated=truncated,
     )
     status = error[0] if error else 200
-    return Response(
-        html, status_code=status, media_type="text/html", headers=_cors({"Vary": "Accept"})
-    )
+    return Response(html, status_code=status, media_type="text/html", headers=_html_headers())
+
+
+def _html_headers() -> dict[str, str]:
+    return _cors({"Vary": "Accept", "Content-Security-Policy": HTML_CSP})
 
 
 async def _describe_service(request: Request, ctx: Context) -> Response:
     media = conneg.negotiate(request.headers.get("accept"), conneg.DOCUMENT_OFFERS)
     if media == "text/html":
-        from . import pages
-
         html = pages.render(
             ctx,
             "sparql.html",
@@ -261,7 +219,7 @@ async def _describe_service(request: Request, ctx: Context) -> Response:
             boolean=None,
             truncated=False,
         )
-        return Response(html, media_type="text/html", headers=_cors({"Vary": "Accept"}))
+        return Response(html, media_type="text/html", headers=_html_headers())
     if media is None:
         return error_response(
             406, f"the service description is offered as {conneg.offered(conneg.DOCUMENT_OFFERS)}"

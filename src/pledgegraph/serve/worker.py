@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -14,7 +16,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from ..store import Queryable
+from ..sparql_syntax import QueryRefused, allow_deep_parsing, check
+from ..store import BuildStore, Queryable
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -149,9 +152,16 @@ def serialize_solutions(names: Sequence[str], rows: Iterable[Sequence[Any]], fmt
 # Execution
 
 
-def _query(store: Queryable, query: str, bindings: Mapping[str, Any] | None = None) -> Any:
+def _query(
+    store: Queryable,
+    query: str,
+    bindings: Mapping[str, Any] | None = None,
+    graphs: bool | None = None,
+) -> Any:
     subs = {ox.Variable(k): v for k, v in (bindings or {}).items()} or None
     # The build materialises the union of all graphs in the default graph (see build.write_build).
+    if isinstance(store, BuildStore):
+        return store.query(query, substitutions=subs, graphs=graphs)
     return store.query(query, substitutions=subs)
 
 
@@ -163,8 +173,13 @@ def _rows(solutions: ox.QuerySolutions, width: int) -> Iterator[tuple[Any, ...]]
 def run_sparql(
     store: Queryable, query: str, select_media: str | None, graph_media: str | None, max_rows: int
 ) -> Reply:
-    """Answer a protocol query: ("ok", body, media type, truncated) or ("error", status, message)."""
-    result = _query(store, query)
+    """Answer a client's query: ("ok", body, media type, truncated, form) or ("error", status, message).
+
+    The query is checked on its parse tree first (read-only, no SERVICE, no FROM, bounded nesting);
+    only then does the engine see it.
+    """
+    shape = check(query)
+    result = _query(store, query, graphs=shape.graphs)
     if isinstance(result, ox.QuerySolutions):
         if select_media is None:
             return (
@@ -180,6 +195,7 @@ def run_sparql(
             serialize_solutions(names, rows[:max_rows], SELECT_MEDIA[select_media]),
             select_media,
             truncated,
+            shape.form,
         )
     if isinstance(result, ox.QueryBoolean):
         if select_media is None:
@@ -188,7 +204,8 @@ def run_sparql(
                 406,
                 "this is an ASK query: ask for SPARQL results JSON, XML, CSV or TSV",
             )
-        return ("ok", result.serialize(format=_BOOLEAN_FORMATS[select_media]), select_media, False)
+        body = result.serialize(format=_BOOLEAN_FORMATS[select_media])
+        return ("ok", body, select_media, False, shape.form)
     if graph_media is None:
         return (
             "error",
@@ -198,7 +215,7 @@ def run_sparql(
     triples = list(islice(result, max_rows + 1))
     truncated = len(triples) > max_rows
     body = ox.serialize(triples[:max_rows], format=GRAPH_MEDIA[graph_media], prefixes=_prefixes())
-    return ("ok", body, graph_media, truncated)
+    return ("ok", body, graph_media, truncated, shape.form)
 
 
 def _prefixes() -> dict[str, str]:
@@ -222,46 +239,81 @@ def run_construct(store: Queryable, query: str, bindings: Mapping[str, Any] | No
     return ("ok", list(result))
 
 
-def handle(store: Queryable, request: tuple[Any, ...]) -> Reply:
-    """One request to a worker; never raises (errors are replies without tracebacks)."""
+def handle(store: Queryable | None, request: tuple[Any, ...]) -> Reply:
+    """One request to a worker; never raises (errors are replies without tracebacks).
+
+    "check" needs no store: it answers the form of a client's query, or why it is refused.
+    """
     op = request[0]
     try:
+        if op == "check":
+            return ("ok", check(request[1]).form)
+        if op == "ping":
+            return ("ok",)
+        if store is None:
+            return ("error", 500, "this process holds no store")
         if op == "sparql":
             return run_sparql(store, *request[1:])
         if op == "select":
             return run_select(store, *request[1:])
         if op == "construct":
             return run_construct(store, *request[1:])
-        if op == "ping":
-            return ("ok",)
         return ("error", 500, f"unknown operation {op!r}")
+    except QueryRefused as e:
+        return ("error", e.status, e.message)
     except SyntaxError as e:
         return ("error", 400, f"SPARQL syntax error: {first_line(str(e))}")
     except MemoryError:
         return ("error", 503, "the query needs more memory than the server grants")
+    except RecursionError:
+        return ("error", 400, "the query is nested too deeply")
     except Exception as e:  # evaluation errors of the engine: a message, never a traceback
         return ("error", 500, f"the query failed: {type(e).__name__}: {first_line(str(e), 500)}")
 
 
-def serve_forever(requests: Connection, replies: Connection, store_path: str) -> None:
-    """The worker process: load the build into memory, then answer requests until the pipe closes.
+def _open_store(store_path: str) -> Queryable:
+    """The build in memory (pyoxigraph answers 3-5x faster from memory than from RocksDB), or the
+    on-disk store read-only where the build's files are not beside it."""
+    from ..store import load_in_memory
 
-    pyoxigraph answers 3-5x faster from memory than from the on-disk store (RocksDB); the build is
-    read-only while served, so each worker holds its own copy of the union graph (`BuildStore`).
-    Without the build's files beside the store, the store is opened read-only where it is.
+    build = Path(store_path).parent
+    if (build / "dataset.nq").is_file() and (build / "graph.ttl").is_file():
+        return load_in_memory(build)
+    return ox.Store.read_only(store_path)
+
+
+def serve_forever(
+    requests: Connection,
+    replies: Connection,
+    store_path: str | None,
+    *,
+    memory_mb: int = 0,
+    nice: int = 0,
+    isolate: bool = True,
+) -> None:
+    """The worker process: load the build, confine itself, then answer requests until the pipe closes.
+
+    The build is read-only while served, so each worker holds its own copy of the union graph
+    (`BuildStore`). With `isolate`, a worker that cannot cut itself off from the network refuses to
+    serve: it would run client queries. Without a store, it only checks queries (`check`).
     """
-    from ..store import StoreError, load_in_memory
+    from ..store import StoreError
+    from .sandbox import SandboxError, confine, lower_priority
 
-    store: Queryable
+    allow_deep_parsing()
+    store: Queryable | None = None
     try:
-        build = Path(store_path).parent
-        if (build / "dataset.nq").is_file() and (build / "graph.ttl").is_file():
-            store = load_in_memory(build)
-        else:
-            store = ox.Store.read_only(store_path)
+        if store_path is not None:
+            store = _open_store(store_path)
     except (OSError, StoreError) as e:
         replies.send(("error", 500, f"cannot open the store: {e}"))
         return
+    try:
+        confine(memory_mb, nice) if memory_mb else lower_priority(nice)
+    except SandboxError as e:
+        if isolate:
+            replies.send(("error", 500, f"cannot isolate the query process: {e}"))
+            return
     replies.send(("ready",))
     while True:
         try:
@@ -277,13 +329,38 @@ def serve_forever(requests: Connection, replies: Connection, store_path: str) ->
 
 
 def main(argv: list[str]) -> int:
-    """`python -m pledgegraph.serve.worker STORE READ_FD WRITE_FD`, started by the server's pool."""
-    store_path, read_fd, write_fd = argv[0], int(argv[1]), int(argv[2])
+    """`python -m pledgegraph.serve.worker STORE|- READ_FD WRITE_FD [MEMORY_MB NICE ISOLATE]`, started by the server's pools."""
+    store_path = None if argv[0] == "-" else argv[0]
+    read_fd, write_fd = int(argv[1]), int(argv[2])
+    memory_mb, nice, isolate = (
+        (int(argv[3]), int(argv[4]), argv[5] == "1") if len(argv) > 5 else (0, 0, False)
+    )
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops us
+    _die_with_parent()
     serve_forever(
-        Connection(read_fd, writable=False), Connection(write_fd, readable=False), store_path
+        Connection(read_fd, writable=False),
+        Connection(write_fd, readable=False),
+        store_path,
+        memory_mb=memory_mb,
+        nice=nice,
+        isolate=isolate,
     )
     return 0
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when the server dies (a kill -9 of the server leaves no workers)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    # The server may have died before the signal was asked for: then nobody would send it.
+    expected = os.environ.get("PLEDGEGRAPH_PARENT")
+    if expected and expected.isdigit() and os.getppid() != int(expected):
+        os._exit(1)
 
 
 if __name__ == "__main__":
