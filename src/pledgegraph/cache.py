@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import importlib.metadata
 import itertools
 import json
 import os
@@ -43,7 +44,8 @@ from .extract import Extraction
 from .findings import Finding
 from .read import Document
 
-# The modules whose code decides what a letter becomes; the CLI, server and exporters do not.
+# The modules (or packages: all their code) that decide what a letter becomes; the CLI, server and
+# exporters do not.
 PIPELINE_MODULES = (
     "read",
     "extract",
@@ -54,6 +56,9 @@ PIPELINE_MODULES = (
     "build",
     "cache",
 )
+# The libraries whose version changes a letter's result: its text (pypdf), its Turtle (pyoxigraph),
+# its findings (the SHACL engines).
+DISTRIBUTIONS = ("pypdf", "pyoxigraph", "rdflib", "pyshacl", "pyshacl-turbo")
 FORMAT = "3"  # bump when the layout of an entry changes (3: JSON instead of pickle)
 MAX_ENTRY_BYTES = 256 << 20  # a larger file is not an entry we wrote: not read at all
 _ENVIRONMENT_NAME = re.compile(r"[0-9a-f]{24}")
@@ -65,15 +70,23 @@ def environment_key(base: str, extra: str = "") -> str:
     h = hashlib.sha256()
     h.update(f"pledgegraph {__version__} cache {FORMAT}\0base {base}\0{extra}\0".encode())
     package = Path(__file__).resolve().parent
-    files = [package / f"{m}.py" for m in PIPELINE_MODULES]
-    files += [
-        resources.ontology_file(n)
-        for n in ("shapes.ttl", "pledgegraph.ttl", "themes.ttl", "vocabulary.ttl")
-    ]
+    files: list[Path] = []
+    for m in PIPELINE_MODULES:
+        folder = package / m
+        files += sorted(folder.rglob("*.py")) if folder.is_dir() else [package / f"{m}.py"]
+    # Shapes, ontology, themes, vocabularies and the extractor's lexicon: all of ontology/.
+    files += sorted(resources.folder("ontology").glob("*.ttl"))
     files += resources.reference_files()
     for path in files:
-        h.update(path.name.encode() + b"\0")
+        name = path.relative_to(package) if path.is_relative_to(package) else Path(path.name)
+        h.update(str(name).encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"missing")
+    for dist in DISTRIBUTIONS:
+        try:
+            version = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            version = "missing"
+        h.update(f"{dist} {version}\0".encode())
     return h.hexdigest()
 
 
