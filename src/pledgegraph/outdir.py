@@ -122,7 +122,7 @@ def _legacy_build(folder: Path, names: set[str]) -> bool:
         return False
     return (
         isinstance(manifest, dict)
-        and {"pledgegraph", "graphs", "letters"} <= set(manifest)
+        and {"pledgegraph", "letters"} <= set(manifest)
         and names <= _LEGACY_BUILD
     )
 
