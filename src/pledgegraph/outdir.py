@@ -236,6 +236,11 @@ def exclusive(out: Path, target: Path, log: Log, *, wait: bool = False) -> Itera
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
+    except BaseException:
+        # A signal can land between making the new folder and the code that removes it on failure.
+        with _uninterrupted():
+            _discard_own(target)
+        raise
     finally:
         with contextlib.suppress(OSError):
             os.unlink(path)  # still locked: whoever opened it before will see it is gone
@@ -279,6 +284,12 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _discard_own(target: Path) -> None:
+    """Remove the folders this process began beside `target` and did not swap in."""
+    for path in target.parent.glob(f".{target.name}.new-{os.getpid()}-*"):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def recover(target: Path, log: Log) -> None:
@@ -331,8 +342,12 @@ def _umask() -> int:
 def new_folder(target: Path) -> Path:
     """An empty folder beside `target` to write the new one in, with the mode a plain mkdir gives."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-{os.getpid()}-", dir=target.parent))
-    # mkdtemp makes it 0700, which the swap would carry over to the build the user reads and shares.
-    os.chmod(tmp, 0o777 & ~_umask())
+    try:
+        # mkdtemp makes it 0700, which the swap would carry over to the build users read and share.
+        os.chmod(tmp, 0o777 & ~_umask())
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return tmp
 
 
