@@ -87,8 +87,8 @@ def test_cache_outside_the_output_and_keyed_by_environment(tmp_path: Path) -> No
 
 def test_damaged_entries_are_misses(tmp_path: Path) -> None:
     cache = Cache(tmp_path / "c", environment_key(BASE))
-    cache.put("src", "ab" * 32, {"x": 1})
-    assert cache.get("src", "ab" * 32) == {"x": 1}
+    cache.put("src", "ab" * 32, ("error", "not a candidature letter", None))
+    assert cache.get("src", "ab" * 32) == ("error", "not a candidature letter", None)
     path = next((tmp_path / "c").rglob("abab*"))
     path.write_bytes(b"\x80\x05garbage")
     assert cache.get("src", "ab" * 32) is None
@@ -98,3 +98,17 @@ def test_damaged_entries_are_misses(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["build", "out"])
 def test_default_folder_is_beside_the_output(tmp_path: Path, name: str) -> None:
     assert default_folder(tmp_path / name) == tmp_path / ".pledgegraph-cache"
+
+
+@pytest.mark.parametrize("name", ["statements.py", "lexicon.ttl", "shapes.ttl", "bodies.ttl"])
+def test_the_key_covers_every_input_of_a_letter(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module of the extract/ package, the extractor's lexicon, the shapes, the reference data:
+    an edit to any of them must move the cache to a new environment."""
+    before = environment_key(BASE)
+    read = Path.read_bytes
+
+    def edited(path: Path) -> bytes:
+        return read(path) + (b"\n" if path.name == name else b"")
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    assert environment_key(BASE) != before

@@ -423,6 +423,44 @@ def test_refused_login(virtuoso: Virtuoso, small_build: Path) -> None:
         assert_clear_error(code, stderr, seconds, "login refused")
 
 
+def test_refused_login_asks_for_other_credentials(
+    virtuoso: Virtuoso, small_build: Path, tmp_path: Path
+) -> None:
+    """Issue 10, item 12: a refused login is not something publishing again repairs."""
+    wrong = tmp_path / "password"
+    wrong.write_text("not-the-password\n", encoding="utf-8")
+    code, stderr, seconds = publish_cli(
+        "--data", str(small_build), "--endpoint", virtuoso.endpoint,
+        "--graph-store", virtuoso.graph_store, "--user", virtuoso.user,
+        "--password-file", str(wrong), "--timeout", "2",
+    )  # fmt: skip
+    assert_clear_error(code, stderr, seconds, "login refused")
+    last = stderr.strip().splitlines()[-1]
+    assert "repairs" not in last, last
+    assert "check the user and the password" in last and "nothing was published" in last
+
+
+def test_password_from_the_environment_or_a_file(
+    virtuoso: Virtuoso, small_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10, item 12: the password need not be on the command line, where others can read it."""
+    target = ["--data", str(small_build), "--endpoint", virtuoso.endpoint,
+              "--graph-store", virtuoso.graph_store, "--user", virtuoso.user]  # fmt: skip
+    monkeypatch.setenv("PLEDGEGRAPH_STORE_PASSWORD", virtuoso.password)
+    code, stderr, _ = publish_cli(*target)
+    assert code == 0 and "warning" not in stderr, stderr
+    monkeypatch.delenv("PLEDGEGRAPH_STORE_PASSWORD")
+    secret = tmp_path / "password"
+    secret.write_text(virtuoso.password + "\n", encoding="utf-8")
+    code, stderr, _ = publish_cli(*target, "--password-file", str(secret))
+    assert code == 0 and "warning" not in stderr, stderr
+    code, stderr, _ = publish_cli(*target, "--password", virtuoso.password)
+    assert code == 0, stderr
+    assert "--password is visible to other users" in stderr
+    code, stderr, _ = publish_cli(*target)
+    assert code == 2 and "--user needs a password" in stderr
+
+
 def test_store_not_listening(small_build: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/sparql"
     code, stderr, seconds = publish_cli(

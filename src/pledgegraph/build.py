@@ -6,7 +6,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -17,8 +16,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import __version__, resources
-from .cache import Cache, default_folder, environment_key, source_key
+from . import __version__, outdir, resources
+from .cache import Cache, default_folder, environment_key, private_problem, source_key
 from .extract import Extraction, NotACandidature, extract
 from .graph import letter_key, letter_quads, lit
 from .namespaces import DCAT, DCTERMS, PG, PREFIXES, PROV, RDF, RDFS, VOID
@@ -48,6 +47,7 @@ from .validate import (
     report_turtle,
     validate_letters,
 )
+from .workers import die_with_parent
 
 SOURCE_SUFFIXES = {".txt", ".text", ".pdf"}
 Log = Callable[[str], None]
@@ -536,74 +536,108 @@ def write_build(
     """Write every output into a folder beside `out`, then swap it in: `out` is never half-written.
 
     The store is the previous build's store with only the graphs that changed replaced, when the
-    previous build says which graphs it holds; otherwise it is loaded from scratch. Returns the
-    number of distinct triples.
+    previous build says which graphs it holds and its store is the one it wrote; otherwise it is
+    loaded from scratch. Returns the number of distinct triples. A file that cannot be written (a
+    full disk) is a BuildError naming it, and `out` is left as it was.
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    tmp = outdir.new_folder(out)
     try:
-        ttl, triples = _turtle(parts)
-        (tmp / "graph.ttl").write_bytes(ttl)
-        nq = _nquads(parts)
-        (tmp / "dataset.nq").write_bytes(nq)
-        (tmp / "report.ttl").write_bytes(report_turtle(findings, base))
-        (tmp / "report.txt").write_text(report_text(findings), encoding="utf-8")
-        (tmp / "report.json").write_text(report_json(findings), encoding="utf-8")
-        sources = tmp / "sources"
-        sources.mkdir()
-        unchanged = _previous_sources(previous)
-        for letter in letters:
-            name = (
-                letter.doc.name
-                if letter.doc.media_type == "text/plain"
-                else letter.doc.name + ".txt"
-            )
-            if unchanged.get(name) == letter.doc.sha256:
-                try:
-                    # The previous build is replaced, not edited: sharing its unchanged files is safe.
-                    os.link(previous / "sources" / name, sources / name)  # type: ignore[operator]
-                    continue
-                except OSError:
-                    pass
-            (sources / name).write_text(letter.doc.text, encoding="utf-8", newline="")
-        digests = {p.iri: p.digest() for p in parts}
-        store_start = time.perf_counter()
-        if not (previous and _update_store(previous, tmp / "store", parts, digests, base)):
-            store = ox.Store(str(tmp / "store"))
-            store.bulk_load(nq, format=ox.RdfFormat.N_QUADS)
-            # The default graph holds the union of all graphs, materialised: pyoxigraph's on-the-fly
-            # union (use_default_graph_as_union) makes OPTIONAL-heavy queries 100-1000x slower.
-            store.bulk_load(ttl, format=ox.RdfFormat.TURTLE)
-            store.flush()
-            store.optimize()
-            del store
-        if watch:
-            watch.seconds["store"] += time.perf_counter() - store_start
-        manifest = {
-            "pledgegraph": __version__,
-            "base": base,
-            "letters": [
-                {
-                    "key": lt.key,
-                    "source": lt.doc.name,
-                    "media_type": lt.doc.media_type,
-                    "sha256": lt.doc.sha256,
-                    "graph": f"{base}graph/letter/{lt.key}",
-                }
-                for lt in letters
-            ],
-            "triples": triples,
-            "quads": sum(len(p.lines) for p in parts),
-            "conforms": conforms(findings),
-            "graphs": dict(sorted(digests.items())),
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        swap_in(tmp, out)
+        triples = _write_outputs(tmp, base, letters, parts, findings, previous, watch)
+        outdir.swap_in(tmp, out)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise BuildError(f"cannot write the build: {outdir.describe_os_error(e)}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return triples
+
+
+def _write_outputs(
+    tmp: Path,
+    base: str,
+    letters: Sequence[Letter],
+    parts: Sequence[GraphPart],
+    findings: list[Finding],
+    previous: Path | None,
+    watch: Stopwatch | None,
+) -> int:
+    ttl, triples = _turtle(parts)
+    (tmp / "graph.ttl").write_bytes(ttl)
+    nq = _nquads(parts)
+    (tmp / "dataset.nq").write_bytes(nq)
+    (tmp / "report.ttl").write_bytes(report_turtle(findings, base))
+    (tmp / "report.txt").write_text(report_text(findings), encoding="utf-8")
+    (tmp / "report.json").write_text(report_json(findings), encoding="utf-8")
+    sources = tmp / "sources"
+    sources.mkdir()
+    unchanged = _previous_sources(previous)
+    for letter in letters:
+        name = (
+            letter.doc.name if letter.doc.media_type == "text/plain" else letter.doc.name + ".txt"
+        )
+        if unchanged.get(name) == letter.doc.sha256:
+            try:
+                # The previous build is replaced, not edited: sharing its unchanged files is safe.
+                os.link(previous / "sources" / name, sources / name)  # type: ignore[operator]
+                continue
+            except OSError:
+                pass
+        (sources / name).write_text(letter.doc.text, encoding="utf-8", newline="")
+    digests = {p.iri: p.digest() for p in parts}
+    store_start = time.perf_counter()
+    if not (previous and _update_store(previous, tmp / "store", parts, digests, base)):
+        store = ox.Store(str(tmp / "store"))
+        store.bulk_load(nq, format=ox.RdfFormat.N_QUADS)
+        # The default graph holds the union of all graphs, materialised: pyoxigraph's on-the-fly
+        # union (use_default_graph_as_union) makes OPTIONAL-heavy queries 100-1000x slower.
+        store.bulk_load(ttl, format=ox.RdfFormat.TURTLE)
+        store.flush()
+        store.optimize()
+        del store
+    if watch:
+        watch.seconds["store"] += time.perf_counter() - store_start
+    manifest = {
+        "pledgegraph": __version__,
+        "base": base,
+        "letters": [
+            {
+                "key": lt.key,
+                "source": lt.doc.name,
+                "media_type": lt.doc.media_type,
+                "sha256": lt.doc.sha256,
+                "graph": f"{base}graph/letter/{lt.key}",
+            }
+            for lt in letters
+        ],
+        "triples": triples,
+        "quads": sum(len(p.lines) for p in parts),
+        "conforms": conforms(findings),
+        "graphs": dict(sorted(digests.items())),
+    }
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    # Last: the marker says the folder is a complete build, and which store files it wrote.
+    outdir.write_marker(tmp, "build", store=store_fingerprint(tmp / "store"))
+    return triples
+
+
+def store_fingerprint(store: Path) -> str:
+    """What identifies the store files a build wrote: each RocksDB table file's name, size and inode.
+
+    Table files are never changed once written, and any write to the store adds new ones; a copy
+    by `backup` links the same files. So the fingerprint of a copy equals the one the previous build
+    recorded exactly when the copy holds the store that build wrote, and not one that another build,
+    a crash or a writer of the store left in its place (item 9 of issue 10). The manifest, which must
+    be the same for an incremental and a clean build, cannot hold it: the marker does.
+    """
+    h = hashlib.sha256()
+    for entry in sorted(os.scandir(store), key=lambda e: e.name):
+        if entry.name.endswith(".sst"):
+            st = entry.stat(follow_symlinks=False)
+            h.update(f"{entry.name} {st.st_size} {st.st_ino} {st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
 
 
 def _previous_sources(previous: Path | None) -> dict[str, str]:
@@ -636,8 +670,17 @@ def _update_store(
         # Replacing graph by graph pays off for a few changes; past a tenth, one bulk load is faster.
         if sum(1 for p in parts if old.get(p.iri) != digests[p.iri]) > max(10, len(parts) // 10):
             return False
+        recorded = outdir.marker(previous)
+        if recorded is None or not recorded.get("store"):
+            return False  # a build without the record of its store: nothing says the store matches
         ox.Store.read_only(str(previous / "store")).backup(str(target))
-    except (OSError, KeyError, ValueError, TypeError):
+        if store_fingerprint(target) != recorded["store"]:
+            # Not the store the manifest describes (another build's, or written since): its graphs
+            # cannot be trusted to be the ones the digests name.
+            shutil.rmtree(target, ignore_errors=True)
+            return False
+    except (OSError, RuntimeError, KeyError, ValueError, TypeError):
+        # No manifest, or a store RocksDB finds damaged (RuntimeError): start from scratch.
         shutil.rmtree(target, ignore_errors=True)
         return False
     store = ox.Store(str(target))
@@ -678,15 +721,7 @@ def _replace_graph(store: ox.Store, graph: ox.NamedNode, new: bytes | None) -> N
             store.remove(ox.Quad(t.subject, t.predicate, t.object, default))
 
 
-def swap_in(new: Path, out: Path) -> None:
-    """Put a completed folder in place of `out` with renames, so readers never see a half-written one."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(new, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+swap_in = outdir.swap_in  # kept for callers of the earlier home of the swap
 
 
 # --------------------------------------------------------------------------------------------------
@@ -704,8 +739,57 @@ def build(
     cache: Path | None = None,
     use_cache: bool = True,
     engine: str = "turbo",
+    wait: bool = False,
 ) -> BuildResult:
-    """Build `out` from the sources; with the cache (default: beside `out`) only changed letters are redone."""
+    """Build `out` from the sources; with the cache (default: beside `out`) only changed letters are redone.
+
+    `out` must be new, empty or a previous build holding only what it wrote, and neither be, hold
+    nor lie inside a source (an OutputError says so, and nothing is touched). The build holds a lock
+    on `out` throughout: a second build into it is an OutputError, or waits for the first (`wait`).
+    """
+    target = outdir.check_placement(out, [(Path(s), "the source") for s in sources])
+    folder = Path(cache).resolve() if cache else default_folder(target)
+    if outdir.inside(folder, target) or outdir.inside(target, folder):
+        raise outdir.OutputError(
+            f"refusing to write into {out}: the cache {folder} must be outside the output folder"
+        )
+    outdir.check_replaceable(out, target, "build")  # before the lock: a refusal leaves no trace
+    with outdir.exclusive(out, target, log, wait=wait):
+        outdir.recover(target, log)
+        outdir.check_replaceable(out, target, "build")
+        private = True
+        if use_cache and (problem := private_problem(folder)):
+            log(f"warning: not using the cache: {problem}; building without it")
+            private = False
+        with die_with_parent():
+            return _build(
+                sources,
+                out,
+                base,
+                log,
+                jobs,
+                progress,
+                cache=folder,
+                use_cache=use_cache and private,
+                engine=engine,
+                reuse=use_cache,
+            )
+
+
+def _build(
+    sources: Sequence[Path],
+    out: Path,
+    base: str,
+    log: Log,
+    jobs: int | None = None,
+    progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
+    *,
+    cache: Path | None = None,
+    use_cache: bool = True,
+    engine: str = "turbo",
+    reuse: bool = True,
+) -> BuildResult:
+    """The build itself, once `out` is ours to write; `reuse`: start the store from the previous one."""
     watch = Stopwatch()
     with watch.stage("read"):
         paths, errors = collect_sources(sources)
@@ -798,7 +882,7 @@ def build(
                 [ox.Triple(q.subject, q.predicate, q.object) for q in description],
             )
         )
-    previous = Path(out).resolve() if use_cache else None
+    previous = Path(out).resolve() if reuse else None
     with watch.stage("write"):
         triples = write_build(
             out,
@@ -820,7 +904,19 @@ def load_dataset(data_dir: Path) -> list[ox.Quad]:
         raise BuildError(
             f"{data_dir}: no build here (dataset.nq is missing; run `pledgegraph build` first)"
         )
-    return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
+    try:
+        return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
+    except (OSError, SyntaxError, ValueError) as e:
+        raise BuildError(_unreadable(path, e)) from None
+
+
+def _unreadable(path: Path, error: Exception) -> str:
+    """One line saying a build file cannot be read, and what to do."""
+    if isinstance(error, OSError) and error.strerror:
+        problem = error.strerror
+    else:
+        problem = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return f"{path}: cannot read it ({problem}); build again to repair it"
 
 
 def revalidate(data_dir: Path, jobs: int | None = None, engine: str = "turbo") -> list[Finding]:
@@ -832,7 +928,10 @@ def revalidate(data_dir: Path, jobs: int | None = None, engine: str = "turbo") -
         )
     # An in-memory store dumps each graph as N-Triples text: no RDF object per triple in Python.
     store = ox.Store()
-    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    try:
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    except (OSError, SyntaxError, ValueError) as e:
+        raise BuildError(_unreadable(path, e)) from None
     graphs = {g.value: g for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
     reference = [
         g for name, g in graphs.items() if name.endswith(("graph/reference", "graph/ontology"))
@@ -854,4 +953,7 @@ def revalidate(data_dir: Path, jobs: int | None = None, engine: str = "turbo") -
     default = lines(ox.DefaultGraph())
     if default:
         work.append(("", index.letter_data(default)))
-    return validate_letters(work, jobs, engine) if work else []
+    if not work:
+        return []
+    with die_with_parent():
+        return validate_letters(work, jobs, engine)

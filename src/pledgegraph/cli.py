@@ -8,7 +8,9 @@ Data goes to stdout, messages to stderr.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -35,6 +37,7 @@ def _default_out() -> Path:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import BuildError, build, default_sources
+    from .outdir import OutputError
 
     sources = [Path(s) for s in args.sources] or default_sources()
     out = Path(args.out) if args.out else _default_out()
@@ -50,7 +53,11 @@ def cmd_build(args: argparse.Namespace) -> int:
             cache=Path(args.cache) if args.cache else None,
             use_cache=not args.no_cache,
             engine=args.engine,
+            wait=args.wait,
         )
+    except OutputError as e:
+        _err(f"error: {e}")
+        return EXIT_ERROR
     except BuildError as e:
         _err(f"error: {e}; nothing written, {out} left as it was")
         return EXIT_ERROR
@@ -160,10 +167,18 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def _open_store(args: argparse.Namespace):
     if getattr(args, "endpoint", None):
-        from .remote import RemoteStore
+        from .remote import RemoteStore, password_from
+        from .store import StoreError
 
+        try:
+            password = password_from(args.password, args.password_file, _err)
+        except ValueError as e:
+            raise StoreError(str(e)) from None
         return RemoteStore(
-            args.endpoint, user=args.user, password=args.password, timeout=args.timeout
+            args.endpoint,
+            user=args.user,
+            password=password if args.user is not None else None,
+            timeout=args.timeout,
         )
     from .store import EmbeddedStore
 
@@ -175,13 +190,16 @@ def _open_store(args: argparse.Namespace):
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .build import BuildError
+    from .outdir import OutputError
 
     if args.site:
         from .site import export_site
 
         try:
-            count = export_site(Path(args.data), Path(args.site), base=args.base)
-        except BuildError as e:
+            count = export_site(
+                Path(args.data), Path(args.site), base=args.base, log=_err, wait=args.wait
+            )
+        except (BuildError, OutputError) as e:
             _err(f"error: {e}")
             return EXIT_ERROR
         _err(f"wrote {count} files to {args.site}")
@@ -199,8 +217,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output:
         out = Path(args.output)
         tmp = out.with_name(out.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(out)
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(out)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            _err(f"error: cannot write {out}: {e.strerror or e}; {out} left as it was")
+            return EXIT_ERROR
         _err(f"wrote {out}")
     else:
         sys.stdout.buffer.write(data)
@@ -249,6 +272,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--no-cache", action="store_true", help="read, extract and validate every letter anew"
     )
+    _wait_arg(b)
     _engine_arg(b)
     b.set_defaults(func=cmd_build)
 
@@ -283,11 +307,21 @@ def parser() -> argparse.ArgumentParser:
         "--site", metavar="DIR", help="write the HTML pages and RDF documents as static files"
     )
     e.add_argument("--base", default=None, help="base IRI of the site (default: the build's)")
+    _wait_arg(e)
     e.set_defaults(func=cmd_export)
 
     _add_serve(sub)
     _add_publish(sub)
     return p
+
+
+def _wait_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="when another build or export is writing the same folder, wait for it "
+        "(default: stop with exit status 2)",
+    )
 
 
 def _engine_arg(p: argparse.ArgumentParser) -> None:
@@ -304,7 +338,12 @@ def _remote_args(p: argparse.ArgumentParser) -> None:
         "--endpoint", metavar="URL", help="query a SPARQL 1.1 endpoint instead of the build"
     )
     p.add_argument("--user", default=None)
-    p.add_argument("--password", default=None)
+    p.add_argument(
+        "--password",
+        default=None,
+        help="visible to other users: prefer --password-file or $PLEDGEGRAPH_STORE_PASSWORD",
+    )
+    p.add_argument("--password-file", metavar="FILE", help="read the password from FILE")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the endpoint")
 
 
@@ -328,15 +367,43 @@ def _add_publish(sub) -> None:
     s.set_defaults(func=main)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: what was being written is removed, what was there stays."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # The server has its own shutdown on SIGTERM; every other command cleans up as on Ctrl-C.
+    handle = (
+        args.command != "serve"
+        and threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) is not None  # None: set outside Python, left alone
+    )
+    previous = signal.signal(signal.SIGTERM, _terminate) if handle else None
     try:
         return int(args.func(args))
+    except Terminated:
+        _err("terminated")
+        return 143
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as e:
+        # The last resort for a file that cannot be read or written (a full disk): one line, not a
+        # traceback, and the exit status of an error rather than the one of SHACL violations.
+        from .outdir import describe_os_error
+
+        _err(f"error: {describe_os_error(e)}")
+        return EXIT_ERROR
+    finally:
+        if handle:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -24,12 +24,16 @@ from pyoxigraph import (
 )
 
 from pledgegraph.remote import (
+    PASSWORD_ENV,
     AuthScheme,
+    LoginRefused,
     RemoteStore,
     RemoteStoreError,
     build_opener,
     check_resolvable,
     describe_error,
+    password_from,
+    remote_error,
 )
 
 GRAPH_STORE_CHUNK = 5_000
@@ -155,7 +159,7 @@ class GraphStore:
         except urllib.error.HTTPError as error:
             if error.code in (404, 405, 501):
                 raise _NoGraphStore(describe_error(error, self.url, self.timeout)) from None
-            raise RemoteStoreError(describe_error(error, self.url, self.timeout)) from None
+            raise remote_error(error, self.url, self.timeout) from None
         except (OSError, ValueError) as error:
             raise RemoteStoreError(describe_error(error, self.url, self.timeout)) from None
 
@@ -179,7 +183,8 @@ def publish(
     Through the Graph Store at ``graph_store`` (PUT the first chunk, POST the others) when given and
     implemented, else through SPARQL 1.1 Update at ``update_endpoint`` (default: ``endpoint``).
     Raises ``PublishError`` (with the report so far) when a graph cannot be written: the graphs
-    before it are complete, that one may be partial, and publishing again repairs it.
+    before it are complete, that one may be partial, and publishing again repairs it, unless the
+    store refused the login (then the credentials must change first).
     """
     started = time.perf_counter()
     report = PublishReport(endpoint=endpoint, graph_store=graph_store)
@@ -232,6 +237,14 @@ def publish(
                         report.method = "update"
                 if client is None:
                     requests = _update_graph(store, graph, triples, chunk_size)
+            except LoginRefused as error:
+                # Not a failure that publishing again repairs: the credentials must change.
+                report.failed_graph = graph
+                report.error = str(error)
+                report.seconds = time.perf_counter() - started
+                done = len(report.graphs)
+                written = "nothing was published" if not done else f"{done} graphs were written"
+                raise PublishError(f"{error}; {written}", report) from None
             except RemoteStoreError as error:
                 report.failed_graph = graph
                 report.error = str(error)
@@ -331,7 +344,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--update-endpoint", metavar="URL", help="SPARQL 1.1 Update endpoint (default: --endpoint)"
     )
     parser.add_argument("--user", help="login for the store (HTTP digest or basic auth)")
-    parser.add_argument("--password", help="password for --user")
+    parser.add_argument(
+        "--password",
+        help=f"password for --user (visible to other users: prefer --password-file or ${PASSWORD_ENV})",
+    )
+    parser.add_argument(
+        "--password-file",
+        metavar="FILE",
+        help="read the password for --user from FILE's first line",
+    )
     parser.add_argument(
         "--auth",
         choices=("auto", "digest", "basic"),
@@ -361,8 +382,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """``pledgegraph publish``: 0 when every graph was written, else 2 (one line on stderr)."""
-    if (args.user is None) != (args.password is None):
-        print("pledgegraph publish: error: give --user and --password together", file=sys.stderr)
+    try:
+        password = password_from(args.password, args.password_file, _stderr)
+    except ValueError as error:
+        print(f"pledgegraph publish: error: {error}", file=sys.stderr)
+        return 2
+    if args.user is None:
+        if args.password is not None or args.password_file is not None:
+            print("pledgegraph publish: error: a password needs --user", file=sys.stderr)
+            return 2
+        password = None  # a password in the environment is for when a user is given
+    elif password is None:
+        print(
+            f"pledgegraph publish: error: --user needs a password: --password-file FILE or "
+            f"${PASSWORD_ENV}",
+            file=sys.stderr,
+        )
         return 2
     if args.timeout <= 0 or (args.chunk_size is not None and args.chunk_size < 1):
         print(
@@ -376,7 +411,7 @@ def main(args: argparse.Namespace) -> int:
             args.endpoint,
             args.graph_store,
             args.user,
-            args.password,
+            password,
             timeout=args.timeout,
             auth=args.auth,
             update_endpoint=args.update_endpoint,

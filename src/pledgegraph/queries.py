@@ -180,10 +180,19 @@ def to_json(names: Sequence[str], rows: Sequence[Row]) -> str:
     )
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection"); the
+# letters are other people's text, so such a cell is made inert by a leading single quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def to_csv(names: Sequence[str], rows: Sequence[Row]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(names)
+    w.writerow([_inert(n) for n in names])
     for r in rows:
         w.writerow(
             [
@@ -191,6 +200,8 @@ def to_csv(names: Sequence[str], rows: Sequence[Row]) -> str:
                 if (v := plain(r.get(n))) is None
                 else str(v).lower()
                 if isinstance(v, bool)
+                else _inert(v)
+                if isinstance(v, str)
                 else v
                 for n in names
             ]

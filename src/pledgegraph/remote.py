@@ -5,13 +5,15 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import json
+import os
 import re
 import socket
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.client import HTTPResponse
+from pathlib import Path
 from typing import Any
 from typing import Literal as TypingLiteral
 
@@ -44,6 +46,54 @@ _VALID_BNODE = re.compile(r"^[A-Za-z0-9_]+$")
 
 class RemoteStoreError(StoreError):
     """A remote store could not answer; the message is one clear line meant for a person."""
+
+
+class LoginRefused(RemoteStoreError):
+    """The store refused the credentials (HTTP 401 or 403): sending the same again cannot help."""
+
+
+def remote_error(error: BaseException, url: str, timeout: float | None = None) -> RemoteStoreError:
+    """The RemoteStoreError for what went wrong talking to ``url``: LoginRefused for a refused login."""
+    message = describe_error(error, url, timeout)
+    code = error.code if isinstance(error, urllib.error.HTTPError) else None
+    if code in (401, 403) or type(error).__name__ == "Unauthorized":
+        return LoginRefused(message)
+    return RemoteStoreError(message)
+
+
+PASSWORD_ENV = "PLEDGEGRAPH_STORE_PASSWORD"
+_PASSWORD_FILE_LIMIT = 64 << 10
+
+
+def password_from(
+    password: str | None, password_file: str | Path | None, warn: Callable[[str], None]
+) -> str | None:
+    """The store password: ``--password``, else the first line of ``--password-file``, else
+    ``$PLEDGEGRAPH_STORE_PASSWORD``; None when there is none. ValueError for an unusable file.
+
+    ``--password`` still works, with a warning: every user of the machine can read a command line.
+    """
+    if password is not None and password_file is not None:
+        raise ValueError("give --password or --password-file, not both")
+    if password is not None:
+        warn(
+            "warning: --password is visible to other users in the process list; "
+            f"use --password-file FILE or ${PASSWORD_ENV} instead"
+        )
+        return password
+    if password_file is not None:
+        try:
+            with open(password_file, "rb") as f:
+                data = f.read(_PASSWORD_FILE_LIMIT + 1)
+        except OSError as e:
+            raise ValueError(
+                f"cannot read the password file {password_file}: {e.strerror}"
+            ) from None
+        if len(data) > _PASSWORD_FILE_LIMIT:
+            raise ValueError(f"{password_file} is too large for a password file")
+        lines = data.decode("utf-8", "replace").splitlines()
+        return lines[0] if lines else ""
+    return os.environ.get(PASSWORD_ENV) or None
 
 
 def build_opener(
@@ -145,9 +195,12 @@ def describe_error(error: BaseException, url: str, timeout: float | None = None)
 
 def _describe_status(code: int, reason: object, body: str, url: str) -> str:
     if code == 401:
-        return f"login refused by {url} (HTTP 401): check --user and --password"
+        return (
+            f"login refused by {url} (HTTP 401): check the user and the password "
+            f"(--user; --password-file or ${PASSWORD_ENV})"
+        )
     if code == 403:
-        return f"forbidden by {url} (HTTP 403): the user may not do this"
+        return f"forbidden by {url} (HTTP 403): the user may not do this; check the user's rights"
     if code == 404:
         return f"nothing at {url} (HTTP 404): check the URL of the endpoint"
     tail = f": {body}" if body else ""
@@ -308,7 +361,7 @@ class RemoteStore:
         try:
             return wrapper._query()[0]
         except (OSError, SPARQLWrapperException, ValueError) as error:
-            raise RemoteStoreError(describe_error(error, url, self.timeout)) from None
+            raise remote_error(error, url, self.timeout) from None
 
     def _json(self, query: str) -> Any:
         body, content_type = self.raw(query, "application/sparql-results+json")

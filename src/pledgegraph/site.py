@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from html import escape
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .build import BuildError, swap_in
+from . import outdir
+from .build import BuildError
 from .queries import catalogue, get
 from .serve import describe, pages
 from .serve.app import void_triples
@@ -42,18 +42,43 @@ def resources(ctx: Context) -> list[str]:
     return sorted(out)
 
 
-def export_site(data_dir: Path, out: Path, base: str | None) -> int:
-    """Write the site into `out` (replaced whole, written aside first); the number of files written."""
+def export_site(
+    data_dir: Path,
+    out: Path,
+    base: str | None,
+    log: outdir.Log = lambda message: None,
+    *,
+    wait: bool = False,
+) -> int:
+    """Write the site into `out` (replaced whole, written aside first); the number of files written.
+
+    `out` must be new, empty or a previous site holding only what it wrote, and neither be, hold nor
+    lie inside the build it is made from (an OutputError, and nothing is touched). Another export
+    into `out` at the same time is an OutputError, or is waited for (`wait`).
+    """
     data_dir = Path(data_dir)
     store_path = data_dir / "store"
     if not store_path.is_dir():
         raise BuildError(f"{data_dir}: no build here (run `pledgegraph build` first)")
-    store = ox.Store.read_only(str(store_path))
+    target = outdir.check_placement(out, [(data_dir, "the build")])
+    outdir.check_replaceable(out, target, "site")  # before the lock: a refusal leaves no trace
+    with outdir.exclusive(out, target, log, wait=wait):
+        outdir.recover(target, log)
+        outdir.check_replaceable(out, target, "site")
+        try:
+            return _export(data_dir, store_path, target, base)
+        except OSError as e:
+            raise BuildError(f"cannot write the site: {outdir.describe_os_error(e)}") from None
+
+
+def _export(data_dir: Path, store_path: Path, out: Path, base: str | None) -> int:
+    try:
+        store = ox.Store.read_only(str(store_path))
+    except (OSError, RuntimeError) as e:  # RocksDB reports a damaged store as RuntimeError
+        raise BuildError(f"{store_path}: cannot open the store ({e}); build again") from None
     ctx = make_context(DirectBackend(store), base=base, data_dir=data_dir)
     ctx.static = True
-    out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    tmp = outdir.new_folder(out)
     count = 0
 
     def write(rel: str, data: bytes | str) -> None:
@@ -91,7 +116,8 @@ def export_site(data_dir: Path, out: Path, base: str | None) -> int:
         for f in sorted(STATIC.iterdir()):
             if f.is_file():
                 write(f"static/{f.name}", f.read_bytes())
-        swap_in(tmp, out)
+        outdir.write_marker(tmp, "site")
+        outdir.swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -104,7 +104,7 @@ def load_in_memory(data_dir: Path) -> BuildStore:
         if (data_dir / "store").is_dir():
             try:
                 return ox.Store.read_only(str(data_dir / "store"))
-            except OSError as e:
+            except (OSError, RuntimeError) as e:
                 raise StoreError(f"{data_dir / 'store'}: cannot open the store: {e}") from None
         return dataset_with_union(dataset)
 
@@ -142,8 +142,8 @@ class EmbeddedStore:
             )
         try:
             return cls(ox.Store.read_only(str(path)))
-        except OSError as e:
-            raise StoreError(f"{path}: cannot open the store: {e}") from None
+        except (OSError, RuntimeError) as e:  # RocksDB reports a damaged store as RuntimeError
+            raise StoreError(f"{path}: cannot open the store: {e}; build again") from None
 
     @classmethod
     def in_memory(cls, data_dir: Path) -> EmbeddedStore:
