@@ -75,17 +75,22 @@ def inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def _real(path: Path) -> Path:
+    """The path with links resolved; a link loop stays where it loops (the reader names it later)."""
+    return Path(os.path.realpath(path.expanduser()))
+
+
 def check_placement(out: Path, inputs: Iterable[tuple[Path, str]]) -> Path:
     """The resolved output folder, unless it is the root, or equals, holds or is inside an input.
 
     `inputs` are (path, what it is) pairs: the sources of a build, the build a site is made from.
     Symbolic links are resolved, so a link to a source folder is that folder.
     """
-    target = Path(out).expanduser().resolve()
+    target = _real(Path(out))
     if target.parent == target:
         raise OutputError(f"refusing to write into {target}: it is the root of the file system")
     for path, what in inputs:
-        source = Path(path).expanduser().resolve()
+        source = _real(Path(path))
         if inside(source, target):
             same = "is" if source == target else "holds"
             raise OutputError(
