@@ -501,3 +501,85 @@ def test_sparql_pages_carry_the_csp(live: Any) -> None:
         status, headers, _ = request(live.port, "GET", path, headers={"Accept": "text/html"})
         assert status == 200
         assert "default-src 'self'" in headers.get("content-security-policy", "")
+
+
+# --------------------------------------------------------------------------------------------------
+# 11. A build the server cannot load: one line, exit 2, before it listens
+
+
+def test_serve_on_a_truncated_build_is_one_line_and_exit_2(built: Path, tmp_path: Path) -> None:
+    import shutil
+
+    broken = tmp_path / "build"
+    shutil.copytree(built, broken)
+    text = (broken / "graph.ttl").read_bytes()
+    (broken / "graph.ttl").write_bytes(text[: len(text) // 3])
+    out = subprocess.run(
+        [sys.executable, "-m", "pledgegraph.cli", "serve", "--data", str(broken), "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "graph.ttl" in lines[0], out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_serve_endpoint_takes_its_password_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`serve --endpoint` reads the store password from $PLEDGEGRAPH_STORE_PASSWORD (no command line)."""
+    import base64
+    import http.server
+
+    import uvicorn
+    from starlette.testclient import TestClient
+
+    from pledgegraph.cli import main
+
+    seen: list[str | None] = []
+
+    class Store(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            auth = self.headers.get("Authorization")
+            seen.append(auth)
+            if auth != "Basic " + base64.b64encode(b"reader:s3cret").decode():
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="store"')
+                self.end_headers()
+                return
+            body = b'{"head": {}, "boolean": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Store)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    answers: list[int] = []
+
+    def run(self: Any) -> None:
+        with TestClient(self.config.app) as client:
+            r = client.get(
+                "/sparql",
+                params={"query": "ASK { ?s ?p ?o }"},
+                headers={"Accept": "application/sparql-results+json"},
+            )
+            answers.append(r.status_code)
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    monkeypatch.setenv("PLEDGEGRAPH_STORE_PASSWORD", "s3cret")
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    try:
+        code = main(["serve", "--endpoint", endpoint, "--user", "reader", "--data", "/nonexistent"])
+    finally:
+        server.shutdown()
+    assert code == 0 and answers == [200]
+    assert "--password is visible" not in capsys.readouterr().err

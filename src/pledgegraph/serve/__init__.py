@@ -63,7 +63,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="SPARQL queries one client address may have running at once; more get 429 (default: 2)",
     )
     p.add_argument("--user", default=None, help="user for --endpoint")
-    p.add_argument("--password", default=None, help="password for --endpoint")
+    p.add_argument(
+        "--password",
+        default=None,
+        help="password for --endpoint; visible to other users: prefer --password-file or "
+        "$PLEDGEGRAPH_STORE_PASSWORD",
+    )
+    p.add_argument("--password-file", metavar="FILE", help="read the --endpoint password from FILE")
     p.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
     )
@@ -74,17 +80,24 @@ def main(args: argparse.Namespace) -> int:
 
     from ..store import StoreError
     from .app import create_app
-    from .backend import DEFAULT_MEMORY_MB
+    from .backend import DEFAULT_MEMORY_MB, BackendError
     from .context import PER_CLIENT
     from .http import server_config
 
     data_dir = Path(args.data)
     try:
         if args.endpoint:
-            from ..remote import RemoteStore
+            from ..remote import RemoteStore, password_from
 
+            def warn(message: str) -> None:
+                print(message, file=sys.stderr)
+
+            password = password_from(args.password, args.password_file, warn)
             store: object = RemoteStore(
-                args.endpoint, user=args.user, password=args.password, timeout=args.query_timeout
+                args.endpoint,
+                user=args.user,
+                password=password if args.user is not None else None,
+                timeout=args.query_timeout,
             )
             if not data_dir.is_dir():
                 data_dir = None  # type: ignore[assignment]
@@ -107,8 +120,17 @@ def main(args: argparse.Namespace) -> int:
             memory_mb=args.worker_memory or DEFAULT_MEMORY_MB,
             per_client=args.per_client or PER_CLIENT,
         )
-    except StoreError as e:
+        # The query processes start before the server listens: a build they cannot load is one
+        # line and exit 2 here, not a traceback from inside the server.
+        start = getattr(app.state.ctx.backend, "start", None)
+        if start is not None:
+            start()
+    except (StoreError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except BackendError as e:
+        print(f"error: {data_dir or args.endpoint}: {e.message}", file=sys.stderr)
+        app.state.ctx.backend.close()
         return 2
     served = app.state.ctx.bases.served
     print(

@@ -227,14 +227,16 @@ class ProcessPool:
             try:
                 w = self._spawn()
             except (BackendError, OSError) as e:
+                if self.failure:
+                    # The process said why it cannot serve (a build it cannot load, a machine that
+                    # cannot isolate it): trying again will not help, and start() reports it.
+                    return
                 log.error(
                     "%s query process failed to start (attempt %d): %s",
                     self.config.name,
                     attempt + 1,
                     getattr(e, "message", e),
                 )
-                if self.failure and "isolate" in self.failure:
-                    return  # the machine cannot isolate processes: trying again will not help
                 time.sleep(0.5)
                 continue
             with self._lock:
