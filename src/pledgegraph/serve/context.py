@@ -11,6 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..buildfolder import BuildFolder
+from ..iris import Iris
 from ..namespaces import DEFAULT_BASE
 from . import describe
 from .backend import DEFAULT_MEMORY_MB, Backend, BackendError, backend_for
@@ -85,15 +87,12 @@ class Context:
         return self._graphs
 
     @lru_cache(maxsize=256)  # noqa: B019 - one context per app, kept for the app's life
-    def source_text(self, name: str) -> str | None:
-        """A letter's text as the build read it (only names of files in the build's sources/ folder)."""
-        if self.data_dir is None or not name or Path(name).name != name or name.startswith("."):
+    def source_text(self, source: str) -> str | None:
+        """The text of a letter as the build read it, from the IRI of that text (pg:SourceText)."""
+        if self.data_dir is None:
             return None
-        path = self.data_dir / "sources" / name
-        if not path.is_file():
-            return None
-        with open(path, encoding="utf-8", newline="") as f:
-            return f.read()
+        key = Iris(self.bases.data).source_key(source)
+        return BuildFolder(self.data_dir).text(key) if key else None
 
     def dumps(self) -> list[dict[str, str]]:
         if self.data_dir is None or not (self.data_dir / "dataset.nq").is_file():
@@ -115,10 +114,9 @@ class Context:
             return source
         with self._lock:
             if name not in self._dumps:
-                from ..build import load_dataset
                 from ..export import serialize_quads
 
-                self._dumps[name] = serialize_quads(load_dataset(self.data_dir), fmt)
+                self._dumps[name] = serialize_quads(BuildFolder(self.data_dir).load_dataset(), fmt)
             return self._dumps[name]
 
     def __hash__(self) -> int:
