@@ -134,9 +134,9 @@ def _pyshacl_whole(data: Path, shapes: Path) -> None:
 def _revalidate_one(corpus: Path, out: Path, repeat: int) -> list[float]:
     """What a rebuild does to validate after one letter changed: that letter anew, the others from the cache."""
     from pledgegraph.build import _assign_keys, graph_letter
-    from pledgegraph.sources import read_sources
     from pledgegraph.cache import Cache, default_folder, environment_key
     from pledgegraph.reference import Reference
+    from pledgegraph.sources import read_sources
     from pledgegraph.validate import ReferenceIndex, validate_letters
 
     ref = Reference(BASE)
