@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import socket
@@ -368,9 +369,8 @@ class RemoteStore:
                 f"{self.endpoint} did not answer SPARQL results ({media or 'no content type'}): "
                 "is it a SPARQL endpoint?"
             )
-        if results_format == QueryResultsFormat.XML:
-            body = valid_blank_nodes(body)
         try:
+            body = valid_blank_nodes(body, results_format)
             results: Any = parse_query_results(body, results_format)
             if isinstance(results, QueryBoolean):
                 return bool(results)
@@ -425,16 +425,29 @@ def _term(term: Any) -> Any:
 _XML_BLANK_NODE = re.compile(rb"<bnode>([^<]*)</bnode>")
 
 
-def valid_blank_nodes(xml: bytes) -> bytes:
-    """SPARQL XML results whose blank node labels pyoxigraph accepts.
+def valid_blank_nodes(body: bytes, results_format: QueryResultsFormat) -> bytes:
+    """SPARQL results (XML or JSON) whose blank node labels pyoxigraph accepts.
 
     Stores label blank nodes as they like (Virtuoso: ``nodeID://b10001``), and a label means the
     same node only within one answer: valid labels are kept, Virtuoso's prefix is dropped, others
-    are hashed. Text in XML holds no raw ``<``, so the pattern matches only ``bnode`` elements.
+    are hashed. Text in XML holds no raw ``<``, so the pattern matches only ``bnode`` elements;
+    JSON is relabelled on its parsed form, and only when it holds a blank node.
     """
-    if b"<bnode>" not in xml:
-        return xml
-    return _XML_BLANK_NODE.sub(lambda m: b"<bnode>" + _blank_node_id(m[1]) + b"</bnode>", xml)
+    if results_format == QueryResultsFormat.XML:
+        if b"<bnode>" not in body:
+            return body
+        return _XML_BLANK_NODE.sub(lambda m: b"<bnode>" + _blank_node_id(m[1]) + b"</bnode>", body)
+    if b'"bnode"' not in body:
+        return body
+    try:
+        data = json.loads(body)
+        for row in data["results"]["bindings"]:
+            for value in row.values():
+                if value.get("type") == "bnode":
+                    value["value"] = _blank_node_id(value["value"].encode("utf-8")).decode("utf-8")
+    except (ValueError, LookupError, TypeError, AttributeError):
+        return body  # not results as we know them: pyoxigraph's parser says what is wrong
+    return json.dumps(data).encode("utf-8")
 
 
 def _blank_node_id(label: bytes) -> bytes:
