@@ -151,7 +151,7 @@ def _revalidate_one(corpus: Path, out: Path, repeat: int) -> list[float]:
         findings = []
         changed = []
         for letter in letters:
-            hit = cache.get("graph", f"{letter.source_sha}-{letter.key}")
+            hit = cache.get("graph", letter.graph_cache_key)
             if hit is None:
                 changed.append(letter)
             else:

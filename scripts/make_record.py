@@ -448,6 +448,9 @@ def render_elections(elections, seats, candidates) -> str:
             ("pg:regionalGroup", f"<id/group/{c['regional_group']}>"),
             ("pg:outcome", "pgv:" + OUTCOMES[c["outcome"]]),
         ]
+        if c["outcome"] == "elected":
+            # the membership it resulted in (memberships.ttl says the inverse, pg:candidature)
+            props.append(("pg:resultedIn", f"<id/membership/{c['iso3']}-{c['election']}>"))
         if c["votes"]:
             props.append(("pg:votes", c["votes"]))
         if c["first_round_votes"]:

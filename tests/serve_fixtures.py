@@ -14,7 +14,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "sources"
 DEV_LETTERS = ROOT / "tests" / "fixtures" / "letters-dev"
-BLR = "candidature/BLR-2007-04-09"
+BLR = "candidature/BLR-2007"
+
+
+def _first_pledge() -> str:
+    from pledgegraph.graph import statement_digest
+
+    words = (
+        "Belarus is committed to international cooperation in the field of human rights, which is "
+        "based on the principles of equitable partnership and mutually respectful dialogue."
+    )
+    return f"letter/BLR-2007-04-09/pledge/{statement_digest(words)}"
+
+
+FIRST_PLEDGE = _first_pledge()  # keyed by its words: stable when other text of the letter changes
 
 
 def blr_candidate(base: str) -> ox.Triple:

@@ -240,7 +240,7 @@ def test_state_page_links_both_ways(client: Any) -> None:
         "/doc/theme/children.html",
         "/doc/id/mandate/freedom-of-expression.html",
         "/doc/ontology.html",
-        "/doc/id/letter/BLR-2007-04-09/pledge/001.html",
+        f"/doc/id/{serve_fixtures.FIRST_PLEDGE}.html",
         "/.well-known/void",
         "/queries/candidatures",
         "/queries/pledges.html",
@@ -255,7 +255,7 @@ def test_pages_render(client: Any, path: str) -> None:
 
 
 def test_pledge_page_shows_its_place_in_the_letter(client: Any) -> None:
-    text = client.get("/doc/id/letter/BLR-2007-04-09/pledge/001.html").text
+    text = client.get(f"/doc/id/{serve_fixtures.FIRST_PLEDGE}.html").text
     assert "In the letter" in text and "<mark>Belarus is committed" in text
 
 

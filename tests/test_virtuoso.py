@@ -859,7 +859,7 @@ def test_serve_over_the_remote_store(virtuoso: Virtuoso, published_dev_build: Pa
                 assert time.monotonic() < deadline, "serve --endpoint did not start"
                 time.sleep(0.2)
         page = httpx.get(
-            url + "/id/candidature/BLR-2007-04-09",
+            url + "/id/candidature/BLR-2007",
             headers={"Accept": "text/html"},
             follow_redirects=True,
         )

@@ -28,10 +28,11 @@ from .dataset import (
 from .findings import Finding
 from .graph import letter_key, letter_quads
 from .iris import Iris
+from .rdf import rdf_bytes
 from .reference import Reference
 from .sources import Letter, collect_sources, default_sources, read_sources
 from .stopwatch import STAGES, Stopwatch
-from .validate import ReferenceIndex, conforms, nt_lines, validate_letters
+from .validate import REFERENCE_UNIT, ReferenceIndex, conforms, nt_lines, validate_letters
 from .workers import die_with_parent
 from .write import write_build
 
@@ -61,7 +62,7 @@ class BuildResult:
 def graph_letter(letter: Letter, ref: Reference) -> int:
     """Build a letter's graph as sorted N-Triples lines; the number of triples it made."""
     letter.graph = Iris(ref.base).letter_graph(letter.key)
-    quads = letter_quads(letter.extraction, ref, letter.key)
+    quads = letter_quads(letter.extraction, ref, letter.key, letter.primary_source)
     letter.lines = nt_lines(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
     return len(quads)
 
@@ -170,7 +171,7 @@ def _build(
     for letter in letters:
         letter.graph = iris.letter_graph(letter.key)
         hit = (
-            store_cache.get("graph", f"{letter.source_sha}-{letter.key}")
+            store_cache.get("graph", letter.graph_cache_key)
             if store_cache and letter.source_sha
             else None
         )
@@ -185,7 +186,7 @@ def _build(
                 counts[letter.graph] = graph_letter(letter, ref)
                 blocks[letter.graph] = turtle_blocks(letter.lines)
         with watch.stage("validate"):
-            index = ReferenceIndex(ref.store)
+            index = ReferenceIndex(ref.with_vocabularies())
             work = [(letter.key, index.letter_data(letter.lines)) for letter in todo]
             fresh = validate_letters(work, jobs, engine)
         by_label: dict[str | None, list[Finding]] = defaultdict(list)
@@ -204,7 +205,9 @@ def _build(
                             digests[letter.graph],
                             by_label.get(letter.key, []),
                         )
-                        store_cache.put("graph", f"{letter.source_sha}-{letter.key}", entry)
+                        store_cache.put("graph", letter.graph_cache_key, entry)
+    with watch.stage("validate"):
+        findings += _reference_findings(ref, jobs, engine, store_cache)
     findings.sort()
 
     with watch.stage("graph"):
@@ -230,3 +233,21 @@ def _build(
     watch.seconds["write"] -= watch.seconds["store"]  # the store is timed on its own
     hits, misses = (store_cache.hits, store_cache.misses) if store_cache else (0, 0)
     return BuildResult(out, letters, errors, findings, triples, hits, misses, watch.seconds)
+
+
+def _reference_findings(
+    ref: Reference, jobs: int | None, engine: str, cache: Cache | None
+) -> list[Finding]:
+    """The findings of the reference data, validated as one unit with the vocabularies (cached: the
+    environment's key covers the reference files)."""
+    hit = cache.get("findings", REFERENCE_UNIT) if cache else None
+    if hit is not None:
+        return list(hit)
+    nt = rdf_bytes(
+        (ox.Triple(q.subject, q.predicate, q.object) for q in ref.with_vocabularies()),
+        format=ox.RdfFormat.N_TRIPLES,
+    )
+    found = validate_letters([(REFERENCE_UNIT, nt)], jobs, engine)
+    if cache:
+        cache.put("findings", REFERENCE_UNIT, found)
+    return found

@@ -261,6 +261,8 @@ def _json(value: Any) -> bytes:
 
 
 def _encode(kind: str, value: Any) -> bytes:
+    if kind == "findings":
+        return _json(_FINDINGS[0](value))
     if kind == "graph":
         lines, blocks, count, digest, findings = value
         text = "\n".join(lines).encode("utf-8")
@@ -284,6 +286,8 @@ def _encode(kind: str, value: Any) -> bytes:
 
 
 def _decode(kind: str, data: bytes) -> Any:
+    if kind == "findings":
+        return _FINDINGS[1](json.loads(data.decode("utf-8", "surrogatepass")))
     if kind == "graph":
         cut = data.index(b"\n")
         header = json.loads(data[:cut])
@@ -316,7 +320,7 @@ def _decode(kind: str, data: bytes) -> Any:
     raise Malformed("not a source entry")
 
 
-KINDS = ("src", "graph")
+KINDS = ("src", "graph", "findings")
 
 
 # --------------------------------------------------------------------------------------------------

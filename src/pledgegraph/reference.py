@@ -49,7 +49,77 @@ class ResolutionBody:
     names: tuple[str, ...]  # its labels (preferred, alternative, hidden), longest first
 
 
-class Reference:
+@dataclass(frozen=True)
+class ElectionRecord:
+    """An election of the record (data/reference/elections.ttl), as letters are matched to it."""
+
+    key: str  # the last segment of its IRI: "2007", or a by-election's date "2018-07-13"
+    date: str  # xsd:date
+    term_start: int | None  # the year the winners' term begins
+    term_end: int | None
+    by_election: bool
+
+
+def _year_of(term: ox.Literal | ox.NamedNode | ox.BlankNode | ox.Triple) -> int | None:
+    value = _value(term)
+    return int(value[:4]) if value[:4].isdigit() else None
+
+
+class _Record:
+    """The election record's lookups (a mixin of Reference)."""
+
+    store: ox.Store
+    base: str
+
+    @cached_property
+    def elections(self) -> list[ElectionRecord]:
+        """Every election of the record, in order of date."""
+        query = f"""PREFIX pg: <{PG}> PREFIX time: <http://www.w3.org/2006/time#>
+        SELECT ?e ?date ?begin ?end ?by WHERE {{
+          ?e a pg:Election ; pg:electionDate ?date .
+          OPTIONAL {{ ?e pg:byElection ?by }}
+          OPTIONAL {{ ?e pg:electedFor ?t .
+            OPTIONAL {{ ?t time:hasBeginning/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?begin }}
+            OPTIONAL {{ ?t time:hasEnd/(time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear) ?end }} }}
+        }}"""
+        out = {}
+        for row in self.store.query(query):  # type: ignore[union-attr]
+            key = _value(row["e"]).rsplit("/", 1)[-1]
+            out[key] = ElectionRecord(
+                key,
+                _value(row["date"]),
+                _year_of(row["begin"]) if row["begin"] is not None else None,
+                _year_of(row["end"]) if row["end"] is not None else None,
+                row["by"] is not None and _value(row["by"]) == "true",
+            )
+        return sorted(out.values(), key=lambda e: e.date)
+
+    def find_election(
+        self,
+        stated: str | None,
+        term_start: int | None,
+        letter_date: str | None,
+    ) -> ElectionRecord | None:
+        """The election a letter's candidature stood in: the one on the date the letter states (as
+        precisely as it states it), else the regular election whose winners' term begins in the year
+        the letter proposes; None when the letter says neither (letters announce candidatures years
+        ahead: the next election after a letter is a guess, not a fact)."""
+        regular = [e for e in self.elections if not e.by_election]
+        if stated:
+            on = [e for e in self.elections if e.date.startswith(stated)]
+            on = [e for e in on if not e.by_election] or on
+            if len(on) == 1:
+                return on[0]
+        if term_start is not None:
+            starting = [e for e in regular if e.term_start == term_start]
+            if letter_date:
+                starting = [e for e in starting if e.date >= letter_date]
+            if len(starting) == 1:
+                return starting[0]
+        return None
+
+
+class Reference(_Record):
     """Reference data parsed against a base IRI, with the look-ups extraction needs."""
 
     def __init__(self, base: str = DEFAULT_BASE, files: list[Path] | None = None) -> None:
@@ -69,6 +139,11 @@ class Reference:
 
     def quads(self) -> list[ox.Quad]:
         return list(self.store.quads_for_pattern(None, None, None, None))
+
+    def with_vocabularies(self) -> list[ox.Quad]:
+        """The reference data and the vocabularies (themes, roles, statuses) its values come from:
+        what a shape may look up about the IRIs a letter names."""
+        return self.quads() + list(self.vocab.quads_for_pattern(None, None, None, None))
 
     # ---------------------------------------------------------------------------------- States
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -50,6 +53,13 @@ class Letter:
     lines: list[str] = field(default_factory=list)
     graph: str = ""  # the IRI of the letter's named graph
     source_sha: str = ""  # the cache key of the source (its name and bytes)
+    primary_source: str | None = None  # the public copy it was read from (its folder's index.json)
+
+    @property
+    def graph_cache_key(self) -> str:
+        """What a letter's graph depends on besides the environment: its text, key and public copy."""
+        extra = hashlib.sha256((self.primary_source or "").encode()).hexdigest()[:8]
+        return f"{self.source_sha}-{self.key}-{extra}"
 
     @property
     def quads(self) -> list[ox.Quad]:
@@ -97,6 +107,33 @@ def collect_sources(args: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, 
                     consider(Path(folder) / name)
     unique = list(dict.fromkeys(p.resolve() for p in found))
     return sorted(unique, key=lambda p: (p.name, str(p))), errors
+
+
+INDEX = "index.json"
+"""A folder of letters may list, for each file, the public copy it was read from:
+`[{"file": "...", "url": "https://..."}, ...]` (the form of tests/fixtures/*/index.json)."""
+_INDEX_LIMIT = 4 << 20
+
+
+@functools.cache
+def _index(folder: Path) -> dict[str, str]:
+    try:
+        with open(folder / INDEX, "rb") as f:
+            data = json.loads(f.read(_INDEX_LIMIT))
+    except (OSError, ValueError):
+        return {}  # no index, or not one we can read: the letters simply have no public copy named
+    out = {}
+    for entry in data if isinstance(data, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+            url = entry.get("url")
+            if isinstance(url, str) and url.startswith(("http://", "https://")) and " " not in url:
+                out[entry["file"]] = url
+    return out
+
+
+def primary_source(path: Path) -> str | None:
+    """The public copy a source file was read from, when its folder's index names one."""
+    return _index(path.parent).get(path.name)
 
 
 def default_sources() -> list[Path]:
@@ -216,7 +253,9 @@ def read_sources(
     for path in paths:
         status, a, b = results[path]
         if status == "ok":
-            letters.append(Letter(path, a, b, source_sha=shas.get(path, "")))  # type: ignore[arg-type]
+            letter = Letter(path, a, b, source_sha=shas.get(path, ""))  # type: ignore[arg-type]
+            letter.primary_source = primary_source(path)
+            letters.append(letter)
         else:
             errors.append((path, a))  # type: ignore[arg-type]
     if watch:

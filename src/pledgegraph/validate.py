@@ -84,16 +84,30 @@ def compiled_shapes():
 
 
 def validate_turbo(label: str, nt: bytes) -> list[Finding]:
-    """Run pyshacl-turbo on one data graph (N-Triples of a letter with the reference data it uses)."""
-    store = ox.Store()
-    store.bulk_load(nt, format=ox.RdfFormat.N_TRIPLES)
-    result = compiled_shapes().validate(store, allow_warnings=True)
+    """Run pyshacl-turbo on one data graph (N-Triples of a letter with the reference data it uses).
+
+    The text goes to the engine's own parser as it is: a pyoxigraph store would hand it over with
+    derived datatypes canonicalised (xsd:nonNegativeInteger read back as xsd:integer), and the
+    shapes check datatypes.
+    """
+    import pyshacl_turbo
+
+    data = pyshacl_turbo.Input(nt.decode("utf-8"), "nquads", None, {}, preserve_ids=True)
+    result = compiled_shapes().validate(data, allow_warnings=True)
     report = result[1]
     if not hasattr(report, "subjects"):  # a ValidationFailure, as pySHACL returns it
         raise ValidationEngineError(
             f"pyshacl-turbo failed on {label or 'a data graph'}: {result[2]}"
         )
-    return _findings(report, lambda focus, path: _store_source_text(store, focus, path), label)
+    store: list[ox.Store] = []  # loaded only when a finding needs its fact's words
+
+    def source_text(focus: object, path: object) -> str | None:
+        if not store:
+            store.append(ox.Store())
+            store[0].bulk_load(nt, format=ox.RdfFormat.N_TRIPLES)
+        return _store_source_text(store[0], focus, path)
+
+    return _findings(report, source_text, label)
 
 
 _Q_SPANS = f"""SELECT ?focus ?span ?exact ?property WHERE {{
@@ -182,6 +196,14 @@ def _source_text(data, focus, path) -> str | None:
 # Per-letter data: one data graph per letter, each with the reference triples it points to.
 
 
+REFERENCE_UNIT = "reference"
+"""The label of the reference data's findings: the record is validated as a whole (a State's terms,
+a group's seats, an elected candidature's membership)."""
+
+REFERENCE_DEPTH = 3
+"""How far from a letter's own IRIs its reference data reaches: election -> term -> its instants."""
+
+
 class ReferenceIndex:
     """The reference triples as N-Triples lines grouped by subject, to assemble letter data without RDF objects.
 
@@ -204,16 +226,24 @@ class ReferenceIndex:
             if line:
                 self.by_subject.setdefault(line[: line.index(" ")], []).append(line)
 
-    def letter_data(self, lines: Sequence[str]) -> bytes:
-        """The letter's N-Triples lines plus the reference lines about the IRIs it names and does not describe."""
-        subjects = {line[: line.index(" ")] for line in lines}
+    def letter_data(self, lines: Sequence[str], depth: int = REFERENCE_DEPTH) -> bytes:
+        """The letter's N-Triples lines plus the reference lines about the IRIs it names, and about
+        the IRIs those name, to `depth` steps: a shape may compare a letter with the record (its
+        candidature's outcome, its election's date, the term that election elected for)."""
         out = dict.fromkeys(lines)
-        for line in lines:
-            o = _object_of(line)
-            if o.startswith("<") and o not in subjects:
-                subjects.add(o)
-                for ref_line in self.by_subject.get(o, ()):
+        seen: set[str] = set()
+        frontier = {line[: line.index(" ")] for line in lines}
+        frontier |= {o for line in lines if (o := _object_of(line)).startswith("<")}
+        for _ in range(depth):
+            found: set[str] = set()
+            for iri in frontier - seen:
+                seen.add(iri)
+                for ref_line in self.by_subject.get(iri, ()):
                     out.setdefault(ref_line)
+                    o = _object_of(ref_line)
+                    if o.startswith("<"):
+                        found.add(o)
+            frontier = found
         return ("\n".join(out) + "\n").encode("utf-8")
 
 
@@ -401,34 +431,30 @@ def revalidate(data_dir: Path, jobs: int | None = None, engine: str = "turbo") -
 
     folder = BuildFolder(data_dir).require()
     path = folder.dataset
-    # An in-memory store dumps each graph as N-Triples text: no RDF object per triple in Python.
-    store = ox.Store()
+    # Parsed, not loaded into a store: a store keeps derived datatypes in their canonical form
+    # (xsd:nonNegativeInteger as xsd:integer), and the shapes check datatypes.
+    by_graph: dict[str, list[ox.Triple]] = {}
     try:
-        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        for q in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+            name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
+            by_graph.setdefault(name, []).append(ox.Triple(q.subject, q.predicate, q.object))
     except (OSError, SyntaxError, ValueError) as e:
         raise BuildError(unreadable(path, e)) from None
-    graphs = {g.value: g for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
     # A dataset without its build's manifest tells its base by its letter graphs' IRIs.
-    iris = Iris(folder.base if folder.manifest else _base_of(graphs) or folder.base)
-    reference = [
-        g for name, g in graphs.items() if name in (iris.reference_graph, iris.ontology_graph)
-    ]
-    index = ReferenceIndex(
-        q for g in reference for q in store.quads_for_pattern(None, None, None, g)
-    )
-
-    def lines(graph: ox.NamedNode | ox.DefaultGraph) -> list[str]:
-        dump = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
-        return sorted(set(dump.decode("utf-8").splitlines()) - {""})
-
+    iris = Iris(folder.base if folder.manifest else _base_of(by_graph) or folder.base)
+    reference = [by_graph.get(iris.reference_graph, []), by_graph.get(iris.ontology_graph, [])]
+    index = ReferenceIndex(ox.Quad(t.subject, t.predicate, t.object) for ts in reference for t in ts)
     work = [
-        (iris.letter_key(name), index.letter_data(lines(g)))
-        for name, g in sorted(graphs.items())
+        (iris.letter_key(name), index.letter_data(nt_lines(triples)))
+        for name, triples in sorted(by_graph.items())
         if iris.is_letter_graph(name)
     ]
-    default = lines(ox.DefaultGraph())
-    if default:
-        work.append(("", index.letter_data(default)))
+    if by_graph.get(""):
+        work.append(("", index.letter_data(nt_lines(by_graph[""]))))
+    # The record is validated as a whole, as the build does (a State's terms, a group's seats).
+    record = [t for ts in reference for t in ts]
+    if record:
+        work.append((REFERENCE_UNIT, rdf_bytes(record, format=ox.RdfFormat.N_TRIPLES)))
     if not work:
         return []
     with die_with_parent():

@@ -293,6 +293,8 @@ def _election(c: Candidature, doc: Document) -> None:
         s = re.match(r"[^.]{0,80}?\bduring\s+the\s+" + SESSION_WORD + r"\s+session", window, re.I)
         if s and c.election_session is None:
             c.election_session = ordinal_number(s.group(1))
+            if c.election_session is not None:
+                c.evidence["election_session"] = _ev(doc, at + s.start(1), at + s.end(1))
     if letter_year is not None:
         found = [f for f in found if int(f[0][:4]) >= letter_year]
     if not found:

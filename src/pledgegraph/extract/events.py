@@ -7,7 +7,7 @@ import re
 from ..read import Document, Sentence
 from . import lexicon
 from .dates import DAY_MONTH_YEAR, MONTH_RE, MONTH_YEAR, MONTHS, parse_date
-from .model import Event
+from .model import Event, Evidence
 
 _EVENT_NOUN = "(?:" + lexicon.alternation("event-noun") + ")"
 # The role verbs are on the role concepts of the vocabulary (pg:eventRolePattern); the role is the
@@ -43,6 +43,14 @@ def find_events(sentence: Sentence, doc: Document) -> list[Event]:
         place = place_m.group("place") if place_m else None
         if place and re.fullmatch(r"(?:the\s+)?(?:" + MONTH_RE + r")", place):
             place = None
+
+        def ev(a: int, b: int) -> Evidence:
+            return Evidence(*doc.norm.to_source(a0 + a, a0 + b))
+
+        evidence = {"role": ev(*m.span("role"))}
+        if place and place_m is not None:
+            at = m.start() + place_m.start("place")
+            evidence["place"] = ev(at, at + len(place))
         label_tail = re.sub(
             r"\s+held\s+(?:in|at)\s+(?:the\s+)?[A-Z][\w'-]*(?:\s+(?:of\s+)?[A-Z][\w'-]*)*", "", desc
         )
@@ -74,7 +82,9 @@ def find_events(sentence: Sentence, doc: Document) -> list[Event]:
         )
         begin, end = doc.norm.to_source(a0 + m.start("np"), a0 + m.end("np") + len(desc.rstrip()))
         if not chosen:
-            out.append(Event(label, None, place, role, begin, end))
-        for value, _, _ in chosen:
-            out.append(Event(label, value, place, role, begin, end))
+            out.append(Event(label, None, place, role, begin, end, dict(evidence)))
+        for value, at, to in chosen:
+            out.append(
+                Event(label, value, place, role, begin, end, {**evidence, "date": ev(at, to)})
+            )
     return out

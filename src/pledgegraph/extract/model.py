@@ -73,6 +73,7 @@ class ResolutionMention:
     title: str | None = None
     title_evidence: Evidence | None = None
     year: int | None = None
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # "role", "year": their own words
 
 
 @dataclass
@@ -84,6 +85,7 @@ class Visit:
     end: int
     year: int | None = None
     initiated_by_state: bool = False
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # "status", "year", "initiated"
 
 
 @dataclass
@@ -94,6 +96,7 @@ class Event:
     role: str
     begin: int
     end: int
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # "role", "date", "place"
 
 
 @dataclass

@@ -66,16 +66,23 @@ def find_resolutions(sentence: Sentence, doc: Document, ref: Reference) -> list[
     out: list[ResolutionMention] = []
     words = tuple(_body_words(tuple((b.key, b.names) for b in ref.resolution_bodies())))
     role = "cited"
+    role_at: tuple[int, int] | None = None
     for name, rx in _ROLE_RES:
-        if rx.search(s):
-            role = name
+        if r := rx.search(s):
+            role, role_at = name, r.span()
             break
     adopted_year = None
+    adopted_at: tuple[int, int] | None = None
     if y := re.search(
         r"\b(?:In|in)\s+((?:19|20)\d\d)\b[^.]{0,80}?\badopted\b|\badopted\b[^.]{0,80}?\bin\s+((?:19|20)\d\d)\b",
         s,
     ):
-        adopted_year = int(y.group(1) or y.group(2))
+        group = 1 if y.group(1) else 2
+        adopted_year, adopted_at = int(y.group(group)), y.span(group)
+
+    def ev(span: tuple[int, int]) -> Evidence:
+        return Evidence(*doc.norm.to_source(a0 + span[0], a0 + span[1]))
+
     near = _Nearby(s, words)
     for m in RESOLUTION_RE.finditer(s):
         if m.group("sym"):
@@ -93,16 +100,21 @@ def find_resolutions(sentence: Sentence, doc: Document, ref: Reference) -> list[
                 continue
             begin, end = doc.norm.to_source(a0 + a, a0 + b)
             mention = ResolutionMention(number, body, symbol, role, begin, end)
+            if role_at is not None:
+                mention.evidence["role"] = ev(role_at)
             title = _title_near(s, a, b, near)
             if title:
                 mention.title = title[0]
                 mention.title_evidence = Evidence(*doc.norm.to_source(a0 + title[1], a0 + title[2]))
             if (d := _OF_DATE.match(s, b)) is not None:
                 mention.year = int(d.group(1)[-4:])
+                mention.evidence["year"] = ev(d.span(1))
             elif adopted_year and body in ("general-assembly", "human-rights-council", None):
                 mention.year = adopted_year
+                mention.evidence["year"] = ev(adopted_at)  # type: ignore[arg-type]
             elif re.fullmatch(r"(?:E/CN\.4/RES/|E/RES/)?(\d{4})/\d+", raw.strip()):
                 mention.year = int(re.search(r"\d{4}", raw).group(0))  # type: ignore[union-attr]
+                mention.evidence["year"] = Evidence(begin, end)
             out.append(mention)
     return out
 

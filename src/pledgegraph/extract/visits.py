@@ -7,7 +7,7 @@ import re
 from ..read import Document, Sentence
 from ..reference import Reference
 from . import lexicon
-from .model import Visit
+from .model import Evidence, Visit
 from .statements import mentions_state
 
 MANDATE_RE = re.compile(
@@ -41,9 +41,22 @@ def find_visits(sentence: Sentence, doc: Document, ref: Reference, names: list[s
     )
     if planned and _VISIT_INITIATED.search(s):
         status = "planned"
-    initiated = bool(_VISIT_INVITATION.search(s)) and mentions_state(s, names)
-    years = re.findall(r"\b(?:in|during)\s+((?:19|20)\d\d)\b", s)
-    year = int(years[0]) if len(set(years)) == 1 else None
+    invitation = _VISIT_INVITATION.search(s)
+    initiated = bool(invitation) and mentions_state(s, names)
+    years = list(re.finditer(r"\b(?:in|during)\s+((?:19|20)\d\d)\b", s))
+    year = int(years[0].group(1)) if len({y.group(1) for y in years}) == 1 else None
+    cue = planned if status == "planned" and planned is not None else done or planned
+
+    def ev(span: tuple[int, int]) -> Evidence:
+        return Evidence(*doc.norm.to_source(a0 + span[0], a0 + span[1]))
+
+    evidence = {}
+    if cue is not None:
+        evidence["status"] = ev(cue.span())
+    if year is not None:
+        evidence["year"] = ev(years[0].span(1))
+    if initiated and invitation is not None:
+        evidence["initiated"] = ev(invitation.span())
     out: list[Visit] = []
     pos = 0
     while m := MANDATE_RE.search(s, pos):
@@ -54,5 +67,5 @@ def find_visits(sentence: Sentence, doc: Document, ref: Reference, names: list[s
         name = re.sub(r"\s+", " ", f"{m.group('title')} {rest}").strip(" ,")
         begin, end = doc.norm.to_source(a0 + m.start(), a0 + m.start("rest") + len(rest))
         key = ref.find_mandate(name)
-        out.append(Visit(key, name, status, begin, end, year, initiated))
+        out.append(Visit(key, name, status, begin, end, year, initiated, dict(evidence)))
     return out
