@@ -22,6 +22,7 @@ from .extract import Extraction, NotACandidature, extract
 from .graph import letter_key, letter_quads, lit
 from .namespaces import DCAT, DCTERMS, PG, PREFIXES, PROV, RDF, RDFS, VOID
 from .rdf import rdf_bytes
+from .search import INDEX_FILE, write_index
 from .read import (
     SOURCE_SECONDS,
     Document,
@@ -597,6 +598,8 @@ def _write_outputs(
         store.flush()
         store.optimize()
         del store
+    # The full-text index of the statements, from the store just written (search.py owns it).
+    write_index(ox.Store.read_only(str(tmp / "store")), tmp / INDEX_FILE)
     if watch:
         watch.seconds["store"] += time.perf_counter() - store_start
     manifest = {
