@@ -259,7 +259,24 @@ def run(path: Path, params: Mapping[str, str]) -> tuple[list[str], list[dict[str
             theme=params.get("theme"),
             limit=int(limit) if (limit := str(params.get("limit") or "")).isdigit() else 50,
         )
-    return list(COLUMNS), [h.row() for h in hits]
+    return list(COLUMNS), [_terms(h.row()) for h in hits]
+
+
+def _terms(row: Mapping[str, str | float]) -> dict[str, Any]:
+    """A row as RDF terms, as every other named query gives them (the formatters take terms)."""
+    import pyoxigraph as ox
+
+    from .namespaces import XSD
+
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if key == "statement":
+            out[key] = ox.NamedNode(str(value))
+        elif isinstance(value, float):
+            out[key] = ox.Literal(repr(value), datatype=ox.NamedNode(XSD + "decimal"))
+        else:
+            out[key] = ox.Literal(str(value)) if value else None
+    return out
 
 
 def iter_marked(snippet: str) -> Iterator[tuple[str, bool]]:
