@@ -155,7 +155,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         params[k] = v
     try:
         store = _open_store(args)
-        names, rows = run(store, args.name, params)
+        local = None if getattr(args, "endpoint", None) else Path(args.data)
+        names, rows = run(store, args.name, params, data_dir=local)
     except (QueryError, StoreError) as e:
         _err(f"error: {e}")
         return EXIT_ERROR
