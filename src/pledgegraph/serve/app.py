@@ -27,8 +27,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import conneg, describe, pages, sparql
 from .backend import DEFAULT_MEMORY_MB, BackendError
-from .context import DUMPS, PER_CLIENT, Context, make_context
+from .context import DUMPS, PER_CLIENT, Context, ctx_of, make_context
+from .live import Live
 from .pages import HTML_CSP
+from .rendered import RenderCache
 
 log = logging.getLogger("pledgegraph.serve")
 
@@ -87,7 +89,7 @@ def _html(content: str, status: int = 200, headers: dict[str, str] | None = None
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:
-    ctx: Context | None = getattr(request.app.state, "ctx", None)
+    ctx: Context | None = ctx_of(request) if hasattr(request.app.state, "ctx") else None
     if ctx is not None and _wants_html(request) and not request.url.path.endswith("/sparql"):
         try:
             return _html(
@@ -127,14 +129,14 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 
 def landing(request: Request) -> Response:
-    ctx: Context = request.app.state.ctx
+    ctx = ctx_of(request)
     return _html(pages.landing(ctx))
 
 
 def _rel(request: Request) -> str:
     """The request's path relative to the served base, undecoded (IRIs are matched as written)."""
     raw = (request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
-    prefix = request.app.state.ctx.bases.prefix
+    prefix = ctx_of(request).bases.prefix
     if not raw.startswith(prefix):
         raise HTTPException(404)
     return raw[len(prefix) :]
@@ -142,7 +144,7 @@ def _rel(request: Request) -> str:
 
 def thing(request: Request) -> Response:
     """A thing's IRI: 303 See Other to the document about it (W3C Cool URIs, 303 with a /doc/ twin)."""
-    ctx: Context = request.app.state.ctx
+    ctx = ctx_of(request)
     rel, media = describe.split_suffix(_rel(request))
     iri = describe.resolve(ctx.backend, ctx.bases, rel)
     if iri is None:
@@ -156,7 +158,7 @@ def thing(request: Request) -> Response:
 
 def document(request: Request) -> Response:
     """The document about a thing, by suffix or by content negotiation."""
-    ctx: Context = request.app.state.ctx
+    ctx = ctx_of(request)
     rel = _rel(request)
     if not rel.startswith("doc/"):
         raise HTTPException(404)
@@ -198,7 +200,7 @@ def render_document(
 
 def void(request: Request) -> Response:
     """VoID and DCAT description of the dataset (the build's graph/dataset)."""
-    ctx: Context = request.app.state.ctx
+    ctx = ctx_of(request)
     media = conneg.negotiate(request.headers.get("accept"), conneg.DOCUMENT_OFFERS)
     if media is None:
         return PlainTextResponse(
@@ -220,7 +222,7 @@ def void_triples(ctx: Context) -> list[ox.Triple]:
 
 
 def dump(request: Request) -> Response:
-    ctx: Context = request.app.state.ctx
+    ctx = ctx_of(request)
     name = request.path_params["name"]
     data = ctx.dump(name)
     if data is None:
@@ -235,7 +237,7 @@ def dump(request: Request) -> Response:
 def named_query(request: Request) -> Response:
     from ..queries import QueryError, bind_terms, get, with_values
 
-    ctx: Context = request.app.state.ctx
+    ctx = ctx_of(request)
     name = request.path_params["name"].removesuffix(".html")
     try:
         query = get(name)
@@ -270,34 +272,46 @@ def create_app(
     cache_bytes: int = 64 * 2**20,
     memory_mb: int = DEFAULT_MEMORY_MB,
     per_client: int = PER_CLIENT,
+    render_bytes: int = 64 * 2**20,
 ) -> Starlette:
     """The app over `store` (a build's EmbeddedStore, a RemoteStore, a pyoxigraph Store or a Backend).
 
     `base` is where the app is served (default: the data's own base); IRIs of the data are rewritten
     onto it in documents and pages, so they dereference where served.
     """
-    ctx = make_context(
-        store,
-        base=base,
-        data_dir=data_dir,
-        query_timeout=query_timeout,
-        max_rows=max_rows,
-        data_base=data_base,
-        workers=workers,
-        cache_bytes=cache_bytes,
-        memory_mb=memory_mb,
-        per_client=per_client,
-    )
+
+    def factory() -> Context:
+        return make_context(
+            store,
+            base=base,
+            data_dir=data_dir,
+            query_timeout=query_timeout,
+            max_rows=max_rows,
+            data_base=data_base,
+            workers=workers,
+            cache_bytes=cache_bytes,
+            memory_mb=memory_mb,
+            per_client=per_client,
+            render_bytes=render_bytes,
+        )
+
+    ctx = factory()
+    # A build given by its folder can be served anew when a new build is swapped in; a store object
+    # handed in (tests, static export) is served as it is.
+    reloadable = isinstance(store, str | Path) and data_dir is not None
+    live = Live(ctx, factory if reloadable else None, Path(data_dir) if data_dir else None)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        start = getattr(ctx.backend, "start", None)
+        start = getattr(live.current.backend, "start", None)
         if start is not None:
             await run_in_threadpool(start)
+        live.start_watching()
         try:
             yield
         finally:
-            await run_in_threadpool(ctx.backend.close)
+            live.stop_watching()
+            await run_in_threadpool(live.close)
 
     routes = [
         Route("/", landing),
@@ -330,5 +344,12 @@ def create_app(
         },
     )
     app.state.ctx = ctx
+    app.state.live = live
+
+    def switched(new: Context) -> None:
+        app.state.ctx = new
+
+    live.on_switch.append(switched)
+    app.add_middleware(RenderCache, live=live)
     app.add_middleware(PathGuard)
     return app

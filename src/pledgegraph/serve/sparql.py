@@ -16,6 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from ..namespaces import DCTERMS, PREFIXES, RDF, RDFS, VOID
 from . import conneg, pages
 from .backend import BackendError
+from .context import ctx_of
 from .pages import HTML_CSP
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ def _media(request: Request, params: list[tuple[str, str]]) -> tuple[str | None,
 
 
 async def endpoint(request: Request) -> Response:
-    ctx: Context = request.app.state.ctx
+    ctx = ctx_of(request)
     if request.method == "OPTIONS":
         return Response(status_code=204, headers=_cors())
     if request.method not in ("GET", "HEAD", "POST"):
