@@ -22,7 +22,6 @@ from .extract import Extraction, NotACandidature, extract
 from .graph import letter_key, letter_quads, lit
 from .namespaces import DCAT, DCTERMS, PG, PREFIXES, PROV, RDF, RDFS, VOID
 from .rdf import rdf_bytes
-from .search import INDEX_FILE, write_index
 from .read import (
     SOURCE_SECONDS,
     Document,
@@ -38,6 +37,7 @@ from .read import (
     time_limit,
 )
 from .reference import Reference
+from .search import INDEX_FILE, write_index
 from .validate import (
     Finding,
     ReferenceIndex,

@@ -104,6 +104,13 @@ def _progress(args: argparse.Namespace, n: int):
     return wrap
 
 
+def _site_progress(items: Sequence[str], description: str) -> Iterable[str]:
+    """The pages of `export --site` as they are written, on a rich bar on stderr."""
+    from rich.progress import track
+
+    yield from track(items, description=description, console=_console(), transient=False)
+
+
 def _console():
     from rich.console import Console
 
@@ -198,7 +205,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         try:
             count = export_site(
-                Path(args.data), Path(args.site), base=args.base, log=_err, wait=args.wait
+                Path(args.data),
+                Path(args.site),
+                base=args.base,
+                log=_err,
+                wait=args.wait,
+                progress=_site_progress,
             )
         except (BuildError, OutputError) as e:
             _err(f"error: {e}")

@@ -202,7 +202,9 @@ def _filters(state_iso3: str | None, theme: str | None) -> tuple[str, list[str]]
         t = theme.strip().lower()
         # a theme's label, notation or IRI, whole (between the separators of theme_keys) or a part
         # of its label
-        where.append("('|' || theme_keys || '|' LIKE ? ESCAPE '\\' OR lower(themes) LIKE ? ESCAPE '\\')")
+        where.append(
+            "('|' || theme_keys || '|' LIKE ? ESCAPE '\\' OR lower(themes) LIKE ? ESCAPE '\\')"
+        )
         like = t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         args += [f"%|{like}|%", f"%{like}%"]
     return ("".join(f" AND {w}" for w in where), args)

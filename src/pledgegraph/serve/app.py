@@ -25,7 +25,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import conneg, describe, pages, sparql
+from .. import search
+from . import conneg, describe, jsonld, lists, pages, sparql, tables, views
 from .backend import DEFAULT_MEMORY_MB, BackendError
 from .context import DUMPS, PER_CLIENT, Context, ctx_of, make_context
 from .live import Live
@@ -146,6 +147,8 @@ def thing(request: Request) -> Response:
     """A thing's IRI: 303 See Other to the document about it (W3C Cool URIs, 303 with a /doc/ twin)."""
     ctx = ctx_of(request)
     rel, media = describe.split_suffix(_rel(request))
+    if media is None and rel.endswith("/") and rel in lists.collections(ctx):
+        return RedirectResponse(f"{ctx.bases.prefix}doc/{rel}", status_code=303)
     iri = describe.resolve(ctx.backend, ctx.bases, rel)
     if iri is None:
         raise HTTPException(404)
@@ -163,6 +166,9 @@ def document(request: Request) -> Response:
     if not rel.startswith("doc/"):
         raise HTTPException(404)
     rel, media = describe.split_suffix(rel[len("doc/") :])
+    listed = lists.collections(ctx).get(rel.removesuffix("index.html"))
+    if listed is not None and media in (None, "text/html"):
+        return _html(views.render_list(ctx, listed, views._params(request)))
     iri = describe.resolve(ctx.backend, ctx.bases, rel)
     if iri is None:
         raise HTTPException(404)
@@ -194,7 +200,10 @@ def render_document(
     headers["Link"] = alternates
     if media == "text/html":
         return _html(pages.resource(ctx, iri), headers=headers)
-    body = describe.serialize(describe.document_triples(ctx.backend, ctx.bases, iri), media)
+    triples = describe.document_triples(ctx.backend, ctx.bases, iri)
+    if media == "application/ld+json":
+        return Response(jsonld.compact(ctx, triples), media_type=media, headers=headers)
+    body = describe.serialize(triples, media)
     return Response(body, media_type=media, headers=headers)
 
 
@@ -234,22 +243,50 @@ def dump(request: Request) -> Response:
     return Response(data, media_type=media, headers=headers)
 
 
+def report_json(request: Request) -> Response:
+    path = ctx_of(request).path("report.json")
+    if path is None or not path.is_file():
+        raise HTTPException(404)
+    return FileResponse(path, media_type="application/json")
+
+
 def named_query(request: Request) -> Response:
     from ..queries import QueryError, bind_terms, get, with_values
 
     ctx = ctx_of(request)
-    name = request.path_params["name"].removesuffix(".html")
+    name, fmt = views.split_format(request.path_params["name"], request)
     try:
         query = get(name)
     except QueryError:
         raise HTTPException(404) from None
-    params = {k: v for k, v in request.query_params.items() if v}
+    params = {k: v for k, v in request.query_params.items() if v and k != "format"}
+    if query.index and ctx.path(query.index) is not None:
+        db = views.index(ctx)
+        hits = (
+            search.search(
+                db,
+                params.get("q", ""),
+                state_iso3=params.get("state_iso3"),
+                theme=params.get("theme"),
+                limit=100,
+            )
+            if db is not None
+            else []
+        )
+        table = views.search_table(ctx, hits)
+        table.name, table.title = query.name, query.title
+        if fmt != "html":
+            return views.download(table, fmt)
+        return _html(pages.query_page(ctx, query, table, params))
     try:
         bindings = bind_terms(query, params)
     except QueryError as e:
-        return _html(pages.query_page(ctx, query, [], [], params, str(e)), 400)
+        return _html(pages.query_page(ctx, query, None, params, str(e)), 400)
     names, rows = ctx.backend.select(with_values(query.text, bindings))
-    return _html(pages.query_page(ctx, query, names, rows, params))
+    table = tables.from_rows(ctx, names, rows, name=query.name, title=query.title)
+    if fmt != "html":
+        return views.download(table, fmt)
+    return _html(pages.query_page(ctx, query, table, params))
 
 
 def not_found(request: Request) -> Response:
@@ -324,6 +361,16 @@ def create_app(
         Route("/.well-known/void", void),
         Route("/dumps/{name}", dump),
         Route("/queries/{name}", named_query),
+        Route("/list/", views.list_index),
+        Route("/list/index.html", views.list_index),
+        Route("/list/{name}", views.list_page),
+        Route("/search", views.search_page),
+        Route("/search.csv", views.search_page),
+        Route("/search.json", views.search_page),
+        Route("/report", views.report_page),
+        Route("/report.html", views.report_page),
+        Route("/report.json", report_json),
+        Route("/" + jsonld.CONTEXT_PATH, views.context_document),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         Route("/doc/{rest:path}", document),
         *(Route(f"/{root}/{{rest:path}}", thing) for root in describe.THING_ROOTS),

@@ -86,7 +86,7 @@ class Context:
     _dir_fd: int | None = None
     _graphs: list[str] | None = None
     _dumps: dict[str, bytes] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
     _cache: dict[str, Any] = field(default_factory=dict)  # per-build values computed once
 
     @property

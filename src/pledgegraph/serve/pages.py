@@ -15,6 +15,7 @@ from ..namespaces import PG
 from ..queries import NamedQuery, catalogue
 from ..resources import page_query
 from .describe import Description, Node, describe, fetch_labels, local_name, node
+from .tables import Table
 
 if TYPE_CHECKING:
     from .context import Context
@@ -379,29 +380,26 @@ def json_row(ctx: Context, names: list[str], binding: dict[str, Any]) -> list[No
     return out
 
 
-def term_row(
-    ctx: Context, names: list[str], row: dict[str, Any], labels: dict[str, str]
-) -> list[Node | None]:
-    return [None if row.get(n) is None else node(ctx.bases, labels, row[n]) for n in names]
-
-
 def query_page(
     ctx: Context,
     query: NamedQuery,
-    names: list[str],
-    rows: list[dict[str, Any]],
+    table: Table | None,
     params: dict[str, str],
     error: str | None = None,
 ) -> str:
-    iris = {v.value for r in rows for v in r.values() if isinstance(v, ox.NamedNode)}
-    labels = fetch_labels(ctx.backend, iris) if iris and len(iris) < 2000 else {}
+    from urllib.parse import urlencode
+
+    if table is not None:
+        suffix = f"?{urlencode(params)}" if params else ""
+        table.downloads = {
+            f: f"{ctx.bases.prefix}queries/{query.name}.{f}{suffix}" for f in ("csv", "json")
+        }
     return render(
         ctx,
         "query.html",
         title=query.title,
         query=query,
-        names=names,
-        rows=[term_row(ctx, names, r, labels) for r in rows],
+        table=table,
         params=params,
         error=error,
     )
