@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
@@ -14,6 +13,7 @@ from .. import __version__
 from ..namespaces import PG
 from ..queries import NamedQuery, catalogue
 from ..resources import page_query
+from . import diagram
 from .describe import Description, Node, describe, fetch_labels, local_name, node
 from .tables import Table
 
@@ -154,63 +154,6 @@ class Excerpt:
     file: str
 
 
-@dataclass
-class Diagram:
-    width: int
-    height: int
-    cx: float
-    cy: float
-    center: str
-    nodes: list[dict[str, Any]] = field(default_factory=list)
-
-
-def diagram(desc: Description, limit: int = 12) -> Diagram:
-    """The resource in the middle, linked resources around it: server-side SVG, no script."""
-    neighbours: list[tuple[Node, Node, bool]] = []
-    seen: set[str] = set()
-    for arc in desc.outgoing:
-        for n in arc.nodes:
-            if not n.literal and n.iri and n.iri not in seen and len(neighbours) < limit * 2 // 3:
-                seen.add(n.iri)
-                neighbours.append((arc.predicate, n, True))
-    for arc in desc.incoming:
-        for n in arc.nodes:
-            if n.iri and n.iri not in seen and len(neighbours) < limit:
-                seen.add(n.iri)
-                neighbours.append((arc.predicate, n, False))
-    width, height = 760, 380 if neighbours else 120
-    cx, cy = width / 2, height / 2
-    d = Diagram(width, height, cx, cy, _short(desc.label, 34))
-    count = len(neighbours)
-    for i, (pred, n, outward) in enumerate(neighbours):
-        angle = -math.pi / 2 + 2 * math.pi * i / max(count, 1)
-        x, y = cx + 285 * math.cos(angle), cy + 140 * math.sin(angle)
-        d.nodes.append(
-            {
-                "x": round(x, 1),
-                "y": round(y, 1),
-                "label": _short(n.label, 26),
-                "title": n.label,
-                "href": n.href,
-                "predicate": _short(pred.label, 22),
-                "mx": round((cx + x) / 2, 1),
-                "my": round((cy + y) / 2 - 4, 1),
-                "outward": outward,
-                # the edge ends short of the boxes so the arrow head stays visible
-                "x1": round(cx + (x - cx) * 0.18, 1) if outward else round(x + (cx - x) * 0.12, 1),
-                "y1": round(cy + (y - cy) * 0.18, 1) if outward else round(y + (cy - y) * 0.12, 1),
-                "x2": round(x + (cx - x) * 0.12, 1) if outward else round(cx + (x - cx) * 0.18, 1),
-                "y2": round(y + (cy - y) * 0.12, 1) if outward else round(cy + (y - cy) * 0.18, 1),
-            }
-        )
-    return d
-
-
-def _short(text: str, n: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
-
-
 def excerpts(ctx: Context, iri: str) -> list[Excerpt]:
     """The places in the letter's text a resource was read from, with some text around them."""
     _, rows = ctx.backend.select(Q_EVIDENCE, {"s": ox.NamedNode(iri)})
@@ -322,6 +265,8 @@ def candidature(ctx: Context, iri: str, candidature_desc: Description) -> dict[s
 
 
 def resource(ctx: Context, iri: str) -> str:
+    from . import charts
+
     desc = describe(ctx.backend, ctx.bases, iri)
     types = {t.term.value for t in desc.types}
     extra: dict[str, Any] = {}
@@ -329,8 +274,11 @@ def resource(ctx: Context, iri: str) -> str:
     if PG + "Candidature" in types:
         template = "candidature.html"
         extra = candidature(ctx, iri, desc)
+        extra["chart"] = charts.themes_of(ctx, extra["groups"])
     else:
         extra["excerpts"] = excerpts(ctx, iri)
+    if PG + "State" in types:
+        extra["chart"] = charts.candidatures_timeline(ctx, state=iri)
     if iri == PG.rstrip("#"):
         _, rows = ctx.backend.select(Q_TERMS)
         terms: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -353,7 +301,7 @@ def resource(ctx: Context, iri: str) -> str:
         template,
         title=desc.label,
         desc=desc,
-        diagram=diagram(desc),
+        graph_svg=diagram.svg(desc),
         formats=formats,
         is_type=lambda t: t in types,
         **extra,

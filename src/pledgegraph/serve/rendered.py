@@ -13,12 +13,17 @@ import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-if TYPE_CHECKING:
-    from .live import Live
+
+class Contexts(Protocol):
+    """Where the current context comes from (`live.Live`)."""
+
+    def enter(self) -> Any: ...
+
+    def leave(self, ctx: Any) -> None: ...
 
 MAX_KEY = 2048
 """Requests whose path and query (or Accept header) are longer are answered, never kept."""
@@ -102,7 +107,7 @@ class RenderCache:
     """ASGI middleware: pins each request to the current context, answers from its cache and
     revalidations with 304, and keeps what the app renders (GET, 200, not /sparql, not /static)."""
 
-    def __init__(self, app: ASGIApp, live: Live) -> None:
+    def __init__(self, app: ASGIApp, live: Contexts) -> None:
         self.app = app
         self.live = live
 
