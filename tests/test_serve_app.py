@@ -149,9 +149,7 @@ def test_document_suffixes(client: Any, suffix: str, expected: str) -> None:
     assert r.status_code == 200
     assert media(r) == expected
     if expected in RDF_FORMATS:
-        triples = [
-            q.triple for q in parse(client, r.content, expected)
-        ]
+        triples = [q.triple for q in parse(client, r.content, expected)]
         assert serve_fixtures.blr_candidate(BASE) in triples
 
 

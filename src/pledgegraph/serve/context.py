@@ -235,6 +235,7 @@ def make_context(
         folder = data_dir
     manifest, build_id = _read_manifest(folder)
     data = data_base or manifest.get("base") or DEFAULT_BASE
+    bases = describe.Bases.make(data, base)
     backend = backend_for(
         store,
         data_dir=data_dir,
@@ -243,11 +244,12 @@ def make_context(
         workers=workers,
         cache_bytes=cache_bytes,
         memory_mb=memory_mb,
+        rewrite=(bases.data, bases.served),
     )
     cacheable = bool(build_id) and not remote and render_bytes > 0
     return Context(
         backend,
-        describe.Bases.make(data, base),
+        bases,
         data_dir,
         manifest,
         limiter=ClientLimiter(per_client),

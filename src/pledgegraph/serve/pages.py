@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -49,6 +51,11 @@ HTML_CSP = (
     "frame-ancestors 'none'"
 )
 """The Content-Security-Policy of every HTML page: nothing but our own files."""
+SPARQL_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+)
+"""The SPARQL page's: YASGUI's result table inserts a <style> element; nothing else is loosened."""
 
 _env: Environment | None = None
 
@@ -71,6 +78,23 @@ def render(ctx: Context, template: str, **values: Any) -> str:
         .get_template(template)
         .render(ctx=ctx, prefix=ctx.bases.prefix, version=__version__, **values)
     )
+
+
+def served_query(ctx: Context, text: str) -> str:
+    """One of our own query texts with its IRIs on the served base (what /sparql answers for)."""
+    if ctx.bases.data == ctx.bases.served:
+        return text
+    return re.sub(r"<([^<>\s]*)>", lambda m: f"<{ctx.bases.to_served(m[1])}>", text)
+
+
+def sparql_settings(ctx: Context, query: str | None) -> str:
+    """The SPARQL page's settings for static/sparql.js: the endpoint, and a tab for the query asked
+    (or an example) and one per named query. JSON made safe to sit in a <script> data block."""
+    tabs = [{"name": "Query", "query": query or served_query(ctx, EXAMPLE_QUERY)}]
+    for q in sorted(catalogue().values(), key=lambda q: q.title):
+        tabs.append({"name": q.title, "query": served_query(ctx, q.text)})
+    data = json.dumps({"endpoint": f"{ctx.bases.prefix}sparql", "tabs": tabs}, ensure_ascii=False)
+    return data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _int(term: Any) -> int | None:

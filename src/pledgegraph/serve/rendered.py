@@ -25,6 +25,7 @@ class Contexts(Protocol):
 
     def leave(self, ctx: Any) -> None: ...
 
+
 MAX_KEY = 2048
 """Requests whose path and query (or Accept header) are longer are answered, never kept."""
 MAX_ACCEPT = 256
