@@ -80,7 +80,7 @@ def test_sparql_sees_the_iris_the_pages_show(live: Any) -> None:
         assert len(rows) == expected, base
         if rows:
             assert rows[0]["s"]["value"] == live.url + "id/state/BLR"
-    status, _, body = raw_get(live, "/doc/id/state/BLR", "text/turtle")
+    _, _, body = raw_get(live, "/doc/id/state/BLR", "text/turtle")
     subjects = {q.subject.value for q in ox.parse(body, format=ox.RdfFormat.TURTLE)}
     assert live.url + "id/state/BLR" in subjects
 
