@@ -35,18 +35,25 @@ def _wrap(text: str, width: int) -> str:
 
 
 def neighbours(desc: Description, limit: int) -> list[tuple[str, Node, bool]]:
+    """The linked resources to draw: one per property first (so three text spans do not crowd out
+    the State), then the rest, outgoing links before incoming ones."""
     out: list[tuple[str, Node, bool]] = []
     seen: set[str] = set()
-    for arc in desc.outgoing:
-        for n in arc.nodes:
-            if not n.literal and n.iri and n.iri not in seen and len(out) < limit * 2 // 3:
-                seen.add(n.iri)
-                out.append((arc.label or arc.predicate.label, n, True))
-    for arc in desc.incoming:
-        for n in arc.nodes:
-            if n.iri and n.iri not in seen and len(out) < limit:
-                seen.add(n.iri)
-                out.append((arc.predicate.label, n, False))
+    passes = [
+        (desc.outgoing, True, limit * 2 // 3),
+        (desc.incoming, False, limit),
+    ]
+    for arcs, outward, cap in passes:
+        for first in (True, False):
+            for arc in arcs:
+                label = arc.label or arc.predicate.label
+                for i, n in enumerate(arc.nodes):
+                    if first and i > 0:
+                        break
+                    if n.literal or not n.iri or n.iri in seen or len(out) >= cap:
+                        continue
+                    seen.add(n.iri)
+                    out.append((label if outward else arc.predicate.label, n, outward))
     return out
 
 

@@ -130,11 +130,19 @@ def landing(ctx: Context) -> str:
     ]
     _, counts = ctx.backend.select(Q_COUNTS)
     stats = {k: _int(v) for k, v in (counts[0] if counts else {}).items()}
-    stats["triples"] = ctx.manifest.get("triples")
+    stats["triples"] = None if ctx.remote else ctx.manifest.get("triples")
     themes = _themes(ctx)
+    from . import charts, lists
+
+    explore = []
+    for name in lists.names():
+        table = lists.table(ctx, name)
+        explore.append((lists.title(name), lists.href(ctx, name), table.total if table else 0))
     return render(
         ctx,
         "landing.html",
+        explore=explore,
+        chart=charts.for_list(ctx, "themes"),
         title=info.label,
         info=info,
         facts=facts,
