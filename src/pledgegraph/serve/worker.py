@@ -277,12 +277,25 @@ def _open_store(store_path: str, rewrite: tuple[str, str] = ("", "")) -> Queryab
     served base), the IRIs under the data's base are moved onto the served base as they are loaded."""
     from ..store import load_in_memory
 
-    build = Path(store_path).parent
+    build = _pinned(Path(store_path).parent)
     if rewrite[0] and rewrite[0] != rewrite[1]:
         return _rewritten(build, *rewrite)
     if (build / "dataset.nq").is_file() and (build / "graph.ttl").is_file():
-        return load_in_memory(build)
-    return ox.Store.read_only(store_path)
+        store = load_in_memory(build)
+        store.complete  # noqa: B018 - opened now, while the build is certainly there
+        return store
+    return ox.Store.read_only(str(build / "store"))
+
+
+def _pinned(build: Path) -> Path:
+    """The build's folder by a path that stays on it when a newer build is swapped in (an open
+    descriptor, kept for the process's life): what this process loads later is of its own build."""
+    try:
+        fd = os.open(build, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return build
+    pinned = Path(f"/proc/self/fd/{fd}")
+    return pinned if pinned.is_dir() else build
 
 
 def _rewritten(build: Path, data: str, served: str) -> BuildStore:
