@@ -7,6 +7,7 @@
   var settings = document.getElementById("sparql-settings");
   if (!holder || !settings || typeof Yasgui === "undefined") return;
   var config = JSON.parse(settings.textContent);
+  var run = window.location.hash === "#run"; // read first: YASGUI keeps its tab in the hash
   var endpoint = new URL(config.endpoint, window.location.href).href;
   var request = { endpoint: endpoint, method: "POST" };
   var fallback = document.getElementById("sparql-form");
@@ -22,5 +23,9 @@
   config.tabs.forEach(function (tab, i) {
     yasgui.addTab(i === 0, { name: tab.name, yasqe: { value: tab.query }, requestConfig: request });
   });
+  // A link ending in #run runs the first tab's query at once (a shared link to results).
+  if (run) {
+    window.setTimeout(function () { yasgui.getTab().query(); }, 300);
+  }
   window.pledgegraphYasgui = yasgui;
 })();
