@@ -18,6 +18,7 @@ from .serve.app import void_triples
 from .serve.backend import DirectBackend
 from .serve.conneg import SUFFIXES
 from .serve.context import Context, make_context
+from .store import StoreError, load_in_memory
 
 STATIC = Path(__file__).resolve().parent / "serve" / "static"
 Progress = Callable[[Sequence[str], str], Iterable[str]]
@@ -80,10 +81,14 @@ def _export(
     data_dir: Path, store_path: Path, out: Path, base: str | None, progress: Progress | None
 ) -> int:
     try:
-        store = ox.Store.read_only(str(store_path))
-    except (OSError, RuntimeError) as e:  # RocksDB reports a damaged store as RuntimeError
-        raise BuildError(f"{store_path}: cannot open the store ({e}); build again") from None
-    ctx = make_context(DirectBackend(store), base=base, data_dir=data_dir)
+        # held in memory, as the server's processes hold it: 3-5x faster than RocksDB
+        store: object = load_in_memory(data_dir)
+    except StoreError:
+        try:
+            store = ox.Store.read_only(str(store_path))
+        except (OSError, RuntimeError) as e:  # RocksDB reports a damaged store as RuntimeError
+            raise BuildError(f"{store_path}: cannot open the store ({e}); build again") from None
+    ctx = make_context(DirectBackend(store), base=base, data_dir=data_dir)  # type: ignore[arg-type]
     ctx.static = True
     tmp = outdir.new_folder(out)
     count = 0
