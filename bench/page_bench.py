@@ -92,7 +92,8 @@ def start(
             "--directory",
             str(site),
         ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = open(build.parent / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
     procs.append(proc)
     url = f"http://127.0.0.1:{port}"
     wait_up(url + "/index.html")

@@ -268,3 +268,32 @@ def test_errors_and_sparql_are_not_kept(client: Any) -> None:
     assert "etag" not in client.get("/doc/id/state/XXX.html").headers
     r = client.get("/sparql", params={"query": "ASK {}"})
     assert "etag" not in r.headers
+
+
+def test_remote_store_shows_no_local_counts_or_dumps(built: Path) -> None:
+    """With --endpoint, counts come from the store and the local build's dumps are not offered."""
+    from starlette.testclient import TestClient
+
+    from pledgegraph.serve.app import create_app
+    from pledgegraph.store import EmbeddedStore
+
+    class Remote:  # a remote store as the app sees one (raw answers and selects)
+        def __init__(self) -> None:
+            self.store = EmbeddedStore.open(built)
+
+        def raw(self, query: str, media: str) -> tuple[bytes, str]:
+            raise NotImplementedError
+
+        def select(self, query: str, bindings: Any = None) -> Any:
+            return self.store.select(query, bindings)
+
+        def close(self) -> None:
+            self.store.close()
+
+    app = create_app(Remote(), data_dir=built, query_timeout=5.0)
+    with TestClient(app) as c:
+        page = c.get("/").text
+        assert "dataset.trig" not in page and "/dumps/" not in page
+        assert "triples</li>" not in page  # the local manifest's count is not shown
+        assert c.get("/dumps/graph.ttl").status_code == 404
+        assert "etag" not in c.get("/").headers  # a remote store may change: nothing is kept

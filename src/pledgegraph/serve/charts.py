@@ -206,8 +206,7 @@ def themes_by_year(ctx: Context) -> Chart | None:
 
 def candidatures_timeline(ctx: Context, state: str | None = None) -> Chart | None:
     """The candidatures (and terms, and memberships) of every State, or of one."""
-    query = page_query("chart-timeline")
-    _, rows = ctx.backend.select(query)
+    rows = ctx.once("timeline-rows", lambda: ctx.backend.select(page_query("chart-timeline"))[1])
     lanes: OrderedDict[str, tuple[str, str | None, list[Mark]]] = OrderedDict()
     for r in rows:
         s = r["state"].value

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import threading
 from typing import TYPE_CHECKING
 
 from .describe import Description, Node
@@ -16,6 +17,7 @@ from .describe import Description, Node
 if TYPE_CHECKING:
     import pygraphviz
 
+_GRAPHVIZ = threading.Lock()
 FONT = "DejaVu Sans"
 """Measured by Graphviz and named in the SVG; pages ask for the same family first."""
 WRAP = 28
@@ -104,10 +106,11 @@ def graph(desc: Description, limit: int = 14) -> pygraphviz.AGraph:
 
 def svg(desc: Description, limit: int = 14) -> str:
     """The diagram as SVG markup to inline (Graphviz escapes the text it writes)."""
-    g = graph(desc, limit)
-    if g.number_of_nodes() < 2:
-        return ""
-    out = g.draw(format="svg", prog="dot").decode("utf-8")
+    with _GRAPHVIZ:  # Graphviz keeps global state: one layout at a time in a process
+        g = graph(desc, limit)
+        if g.number_of_nodes() < 2:
+            return ""
+        out = g.draw(format="svg", prog="dot").decode("utf-8")
     out = out[out.find("<svg") :]
     out = re.sub(r"<!--.*?-->", "", out, flags=re.S)
     out = re.sub(r"<title>[^<]*</title>", "", out)  # node ids; the links carry the words as titles

@@ -226,6 +226,7 @@ def _prefixes() -> dict[str, str]:
 
 
 _NAMES_GRAPHS = re.compile(r"\b(GRAPH|FROM)\b", re.IGNORECASE)
+_COMMENT_LINES = re.compile(r"^\s*#.*$", re.MULTILINE)
 
 
 def run_select(store: Queryable, query: str, bindings: Mapping[str, Any] | None) -> Reply:
@@ -233,7 +234,8 @@ def run_select(store: Queryable, query: str, bindings: Mapping[str, Any] | None)
     parse tree). Whether one reads named graphs is told by its words, which a parser would take
     tens of milliseconds to confirm for every labels query of every page; a false "yes" only sends
     it to the complete store, which answers it the same."""
-    result = _query(store, query, bindings, graphs=bool(_NAMES_GRAPHS.search(query)))
+    words = _COMMENT_LINES.sub("", query)
+    result = _query(store, query, bindings, graphs=bool(_NAMES_GRAPHS.search(words)))
     if not isinstance(result, ox.QuerySolutions):
         return ("error", 500, "not a SELECT query")
     names = [v.value for v in result.variables]
