@@ -80,7 +80,7 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
             stages.append(build([corpus], out, BASE, log=lambda m: None).stages)
             times.append(time.perf_counter() - t)
     elif task == "validate" and engine == "pledgegraph":
-        from pledgegraph.build import revalidate
+        from pledgegraph.validate import revalidate
 
         times = _timed(lambda: revalidate(out), repeat)
     elif task == "revalidate-one" and engine == "pledgegraph":
@@ -133,9 +133,10 @@ def _pyshacl_whole(data: Path, shapes: Path) -> None:
 
 def _revalidate_one(corpus: Path, out: Path, repeat: int) -> list[float]:
     """What a rebuild does to validate after one letter changed: that letter anew, the others from the cache."""
-    from pledgegraph.build import _assign_keys, graph_letter, read_sources
+    from pledgegraph.build import _assign_keys, graph_letter
     from pledgegraph.cache import Cache, default_folder, environment_key
     from pledgegraph.reference import Reference
+    from pledgegraph.sources import read_sources
     from pledgegraph.validate import ReferenceIndex, validate_letters
 
     ref = Reference(BASE)

@@ -5,7 +5,9 @@ The 193 UN Member States and the two non-member observer States (Holy See, State
 Palestine). Codes (ISO 3166-1 alpha-2, alpha-3, numeric) and the ISO names come from
 pycountry; everything the UN decides (the UN short name, membership, regional group) and
 the Wikidata mapping are hand-kept in states-extra.csv, with their sources, so that the
-output is reproducible and reviewable.
+output is reproducible and reviewable. The file describes itself once
+(<id/source/reference/states>); facts cite their sources with dcterms:source, not
+prov:wasDerivedFrom.
 
 Usage:  python scripts/make_states.py [--check]
 
@@ -175,7 +177,7 @@ def state_block(row: dict[str, str]) -> str:
     sources = sorted(s for s in row["source"].split() if s)
     if sources:
         lines.append("    dcterms:source " + ", ".join(f"<{s}>" for s in sources) + " ;")
-    lines.append("    prov:wasDerivedFrom <id/source/reference/states> .")
+    lines[-1] = lines[-1][:-2] + " ."
     return "\n".join(lines)
 
 
@@ -187,9 +189,8 @@ def group_block(slug: str) -> str:
     lines.append("    skos:altLabel " + ", ".join(literal(a, "en") for a in sorted(alts)) + " ;")
     lines.append(
         "    dcterms:source <https://ask.un.org/faq/14521>,"
-        " <https://www.un.org/dgacm/en/content/regional-groups> ;"
+        " <https://www.un.org/dgacm/en/content/regional-groups> ."
     )
-    lines.append("    prov:wasDerivedFrom <id/source/reference/states> .")
     return "\n".join(lines)
 
 

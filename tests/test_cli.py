@@ -47,7 +47,7 @@ def _letter_graph(build: Path) -> rdflib.Graph:
 
 def test_golden_turtle(seed_build: Path, update_golden: bool) -> None:
     """The seed letter's own graph against its golden file: isomorphism first, then bytes."""
-    from pledgegraph.build import turtle
+    from pledgegraph.export import turtle
 
     triples = [
         ox.Triple(q.subject, q.predicate, q.object)
@@ -202,7 +202,7 @@ def test_batch_with_bad_sources_builds_the_others(
 def test_interrupted_build_leaves_previous_output(
     seed_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pledgegraph.build as build_module
+    import pledgegraph.write as write_module
 
     out = tmp_path / "build"
     shutil.copytree(seed_build, out)
@@ -211,7 +211,7 @@ def test_interrupted_build_leaves_previous_output(
     def crash(*args: object, **kwargs: object) -> bytes:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build_module, "report_turtle", crash)
+    monkeypatch.setattr(write_module, "report_turtle", crash)
     assert run_cli("build", SEED, DEV, "--out", out, "--quiet") == 130
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build.")], (
@@ -239,11 +239,24 @@ def test_pdf_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         2007,
         "Andrei Dapkiunas",
     )
-    kept = (out / "sources" / "belarus.pdf.txt").read_text(encoding="utf-8")
+    from pledgegraph.buildfolder import BuildFolder
+
+    folder = BuildFolder(out)
+    [key] = folder.letter_keys()
+    kept = folder.text(key)
+    assert kept is not None
     pledges = query_json(capsys, "pledges", out)
     assert len(pledges) >= 15
     for p in pledges:
         assert kept[p["begin"] : p["end"]] == p["text"]
+    # Issue 11: a PDF letter's page shows its text with every pledge marked in it (it showed none).
+    from starlette.testclient import TestClient
+
+    from pledgegraph.serve.app import create_app
+
+    with TestClient(create_app(out, data_dir=out)) as client:
+        page = client.get(f"/doc/id/candidature/{key}.html").text
+    assert page.count('<mark id="pledge-') >= len(pledges) - 2, "the pledges are marked in the text"
 
 
 def test_two_letters_of_one_state_stay_distinct(
@@ -294,3 +307,17 @@ def test_build_timings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert run_cli("build", SEED, DEV, "--out", plain, "--no-cache", "-q") == 0
     for name in ("graph.ttl", "dataset.nq", "report.ttl", "manifest.json"):
         assert (timed / name).read_bytes() == (plain / name).read_bytes()
+
+
+def test_validate_turtle_report_is_minted_under_the_builds_base(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 11: `validate --format turtle` minted the report under the default base."""
+    out = tmp_path / "build"
+    assert run_cli("build", SEED, "--out", out, "--base", "http://example.org/pg/", "--quiet") == 0
+    capsys.readouterr()
+    assert run_cli("validate", "--data", out, "--format", "turtle") == 0
+    report = capsys.readouterr().out
+    assert "<http://example.org/pg/report>" in report
+    assert "w3id.org/pledgegraph/report" not in report
+    assert report.encode() == (out / "report.ttl").read_bytes()

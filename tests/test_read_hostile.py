@@ -19,10 +19,21 @@ from pledgegraph.read.norm import _mend_ocr_digits
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 
 
-def _built_pledges(capsys: pytest.CaptureFixture[str], out: Path, kept: str) -> list[dict]:
+def _kept(out: Path) -> str:
+    """The text a one-letter build kept, as the build folder's layout says where."""
+    from pledgegraph.buildfolder import BuildFolder
+
+    folder = BuildFolder(out)
+    [key] = folder.letter_keys()
+    text = folder.text(key)
+    assert text is not None
+    return text
+
+
+def _built_pledges(capsys: pytest.CaptureFixture[str], out: Path, kept: str = "") -> list[dict]:
     """The pledges of a one-letter build, each checked against the text the build kept."""
     rows = query_json(capsys, "pledges", out)
-    text = (out / "sources" / kept).read_text(encoding="utf-8")
+    text = _kept(out)
     for p in rows:
         assert text[p["begin"] : p["end"]] == p["text"]
     return rows
@@ -110,7 +121,7 @@ def test_each_source_has_a_time_limit(
 ) -> None:
     """Whatever makes reading one source run away (here an extractor stuck in a loop on one letter)
     is stopped at the limit and is that source's error; the others are built, serially or in the pool."""
-    import pledgegraph.build as build_module
+    import pledgegraph.sources as build_module
 
     real_extract = build_module.extract
 
@@ -142,7 +153,7 @@ def test_an_unexpected_error_is_that_sources_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A bug met on one source (here the extractor failing on one letter) is that source's error."""
-    import pledgegraph.build as build_module
+    import pledgegraph.sources as build_module
 
     real_extract = build_module.extract
 
@@ -365,7 +376,7 @@ def test_control_characters_never_reach_the_graph(
     out = tmp_path / "build"
     assert run_cli("build", source, "--out", out, "--quiet") == 0
     controls = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-    assert not controls.search((out / "sources" / kept).read_text(encoding="utf-8"))
+    assert not controls.search(_kept(out))
     assert not controls.search((out / "graph.ttl").read_text(encoding="utf-8"))
     assert len(_built_pledges(capsys, out, kept)) == 20
     rdfxml = tmp_path / "graph.rdf"
@@ -384,7 +395,7 @@ def test_text_with_a_byte_order_mark(
     source.write_bytes(("\ufeff" + SEED_TEXT).encode(encoding.removesuffix("-sig")))
     out = tmp_path / "build"
     assert run_cli("build", source, "--out", out, "--quiet") == 0
-    assert (out / "sources" / "belarus.txt").read_text(encoding="utf-8") == SEED_TEXT
+    assert _kept(out) == SEED_TEXT
     [row] = query_json(capsys, "candidatures", out)
     assert row["state_iso3"] == "BLR"
     assert len(_built_pledges(capsys, out, "belarus.txt")) == 20

@@ -8,8 +8,14 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import DEV, REAL, SEED, run_cli
-from pledgegraph.build import load_dataset, revalidate
-from pledgegraph.validate import ENGINES, compiled_shapes, shapes_graph, validate_letters
+from pledgegraph.buildfolder import BuildFolder
+from pledgegraph.validate import (
+    ENGINES,
+    compiled_shapes,
+    revalidate,
+    shapes_graph,
+    validate_letters,
+)
 
 EXAMPLES = Path(__file__).resolve().parent / "shapes"
 
@@ -99,4 +105,4 @@ def test_dataset_round_trip_validates_like_the_build(dev_build: Path) -> None:
 
     written = json.loads((dev_build / "report.json").read_text(encoding="utf-8"))["results"]
     assert len(written) == len(revalidate(dev_build))
-    assert load_dataset(dev_build)
+    assert BuildFolder(dev_build).load_dataset()

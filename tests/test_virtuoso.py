@@ -597,6 +597,57 @@ def test_remote_select_matches_embedded(virtuoso: Virtuoso, tmp_path: Path) -> N
     remote.close()
 
 
+# -- Virtuoso's quirks: each still holds in its answers, and each is repaired in ours --------------
+
+
+def raw_json(remote: RemoteStore, query: str) -> list[dict[str, Any]]:
+    """The rows of Virtuoso's own JSON answer to ``query``, as it sent them."""
+    import json
+
+    body, _ = remote.raw(query, "application/sparql-results+json")
+    return list(json.loads(body)["results"]["bindings"])
+
+
+@pytest.mark.parametrize("accept", ["xml first", "json only"])
+def test_virtuoso_booleans_and_blank_nodes_are_read_right(
+    virtuoso: Virtuoso, small_build: Path, monkeypatch: pytest.MonkeyPatch, accept: str
+) -> None:
+    from pledgegraph import remote as remote_module
+
+    publish(
+        small_build, virtuoso.endpoint, virtuoso.graph_store, virtuoso.user, virtuoso.password,
+        log=lambda message: None,
+    )  # fmt: skip
+    if accept == "json only":
+        monkeypatch.setattr(remote_module, "RESULTS_ACCEPT", "application/sparql-results+json")
+    seed, ontology = letter_graph("000_seed").value, f"{BASE}graph/ontology"
+    flags = (
+        f"PREFIX pg: <{PG}> SELECT ?yes ?no WHERE {{ GRAPH <{seed}> "
+        "{ ?letter pg:reElection ?yes ; pg:incumbent ?no } }"
+    )
+    blanks = (
+        f"PREFIX pg: <{PG}> SELECT ?r ?p WHERE {{ GRAPH <{ontology}> "
+        "{ pg:Letter pg:restriction ?r . ?r ?p ?o } }"
+    )
+    remote = virtuoso.remote()
+    try:
+        # The quirks still hold: if one of these fails, Virtuoso fixed it and the repair may go.
+        (raw,) = raw_json(remote, flags)
+        assert (raw["yes"]["value"], raw["no"]["value"]) == ("1", "0"), raw
+        assert all(row["r"]["value"].startswith("nodeID://") for row in raw_json(remote, blanks))
+        _, rows = remote.select(flags)
+        boolean = NamedNode(XSD + "boolean")
+        assert rows == [
+            {"yes": Literal("true", datatype=boolean), "no": Literal("false", datatype=boolean)}
+        ]
+        _, rows = remote.select(blanks)
+        nodes = {row["r"] for row in rows}
+        assert len(rows) == 1 and all(isinstance(node, BlankNode) for node in nodes), rows
+        assert str(rows[0]["r"]).startswith("_:") and "/" not in str(rows[0]["r"])
+    finally:
+        remote.close()
+
+
 # -- acceptance: the seed and dev letters, every named query, remote == embedded -------------------
 
 
@@ -676,6 +727,81 @@ def test_every_named_query_returns_the_same_rows_remotely(
         remote.close()
         embedded.close()
     assert any(not line.endswith(": 0 rows") for line in checked), checked
+
+
+def test_virtuoso_repeats_rows_of_a_select_distinct_and_we_do_not(
+    virtuoso: Virtuoso, published_dev_build: Path
+) -> None:
+    """Virtuoso 7.2 repeats rows of a SELECT DISTINCT whose columns come from BIND (`outcomes`)."""
+    import json
+
+    from pledgegraph import queries
+
+    remote = virtuoso.remote()
+    try:
+        text = queries.get("outcomes").text
+        raw = [json.dumps(row, sort_keys=True) for row in raw_json(remote, text)]
+        # The quirk still holds: if this fails, Virtuoso fixed it and the repair may go.
+        assert len(raw) > len(set(raw)), "Virtuoso no longer repeats rows of a SELECT DISTINCT"
+        _, rows = remote.select(text)
+        assert len(rows) == len(set(raw))
+    finally:
+        remote.close()
+
+
+def _page_subjects(embedded: Any) -> list[NamedNode]:
+    """IRIs of the dev build only (no test graph mentions them): a candidature, its letter's graph,
+    a pledge, a resolution, a theme."""
+    subjects = []
+    for pattern in (
+        f"?x a <{PG}Candidature>",
+        "GRAPH ?x { ?s ?p ?o } FILTER(CONTAINS(STR(?x), '/graph/letter/BLR-'))",
+        f"?x a <{PG}Pledge>",
+        "?x a <https://schema.org/Legislation>",
+        f"?p <{PG}theme> ?x",
+    ):
+        _, rows = embedded.select(f"SELECT ?x WHERE {{ {pattern} }} ORDER BY ?x LIMIT 1")
+        assert rows, pattern
+        subjects.append(rows[0]["x"])
+    return subjects
+
+
+def test_every_page_query_returns_the_same_rows_remotely(
+    virtuoso: Virtuoso, published_dev_build: Path
+) -> None:
+    """The pages' queries with their subject bound (by a VALUES block opening the WHERE group on a
+    remote store, by substitution on the embedded one), and the labels of a list of IRIs."""
+    import re
+
+    from pledgegraph import queries, resources
+    from pledgegraph.store import EmbeddedStore
+
+    embedded = EmbeddedStore.open(published_dev_build)
+    remote = virtuoso.remote()
+    subjects = _page_subjects(embedded)
+    compared = 0
+    try:
+        for path in sorted((resources.folder("queries") / "pages").glob("*.rq")):
+            page = queries.load(path)
+            if page.parameters != {"s": "iri"}:
+                continue
+            limit = re.search(r"\bLIMIT\s+(\d+)\s*$", page.text)
+            for subject in subjects:
+                label = f"{page.name} <{subject.value}>"
+                names, local = embedded.select(page.text, {"s": subject})
+                remote_names, far = remote.select(page.text, {"s": subject})
+                assert remote_names == names, label
+                if limit and len(local) == int(limit.group(1)):
+                    assert len(far) == len(local), label  # which rows a LIMIT keeps may differ
+                else:
+                    assert as_values(far) == as_values(local), label
+                compared += bool(local)
+        labels = queries.with_rows(resources.page_query("labels"), "x", subjects)
+        assert as_values(remote.select(labels)[1]) == as_values(embedded.select(labels)[1])
+    finally:
+        remote.close()
+        embedded.close()
+    assert compared >= 10, "too few page queries found rows to prove anything"
 
 
 def test_publishing_the_dev_build_twice_leaves_the_count_unchanged(

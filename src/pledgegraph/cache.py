@@ -44,18 +44,6 @@ from .extract import Extraction
 from .findings import Finding
 from .read import Document
 
-# The modules (or packages: all their code) that decide what a letter becomes; the CLI, server and
-# exporters do not.
-PIPELINE_MODULES = (
-    "read",
-    "extract",
-    "graph",
-    "reference",
-    "namespaces",
-    "validate",
-    "build",
-    "cache",
-)
 # The libraries whose version changes a letter's result: its text (pypdf), its Turtle (pyoxigraph),
 # its findings (the SHACL engines).
 DISTRIBUTIONS = ("pypdf", "pyoxigraph", "rdflib", "pyshacl", "pyshacl-turbo")
@@ -70,17 +58,17 @@ def environment_key(base: str, extra: str = "") -> str:
     h = hashlib.sha256()
     h.update(f"pledgegraph {__version__} cache {FORMAT}\0base {base}\0{extra}\0".encode())
     package = Path(__file__).resolve().parent
-    files: list[Path] = []
-    for m in PIPELINE_MODULES:
-        folder = package / m
-        files += sorted(folder.rglob("*.py")) if folder.is_dir() else [package / f"{m}.py"]
+    # All of the package's code, not a hand-kept list of the modules that matter (a list that
+    # missed the validator's modules once kept stale findings): a code change redoes every letter.
+    files = sorted(package.rglob("*.py"))
     # Shapes, ontology, themes, vocabularies and the extractor's lexicon: all of ontology/.
     files += sorted(resources.folder("ontology").glob("*.ttl"))
     files += resources.reference_files()
+    files.append(resources.dataset_template())
     for path in files:
         name = path.relative_to(package) if path.is_relative_to(package) else Path(path.name)
         h.update(str(name).encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"missing")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
     for dist in DISTRIBUTIONS:
         try:
             version = importlib.metadata.version(dist)

@@ -121,18 +121,28 @@ def _console():
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .build import BuildError, revalidate
-    from .validate import conforms, report_json, report_text, report_turtle
+    from .buildfolder import BuildError, BuildFolder
+    from .iris import Iris
+    from .validate import (
+        ValidationEngineError,
+        conforms,
+        report_json,
+        report_text,
+        report_turtle,
+        revalidate,
+    )
 
+    folder = BuildFolder(args.data)
     try:
-        findings = revalidate(Path(args.data), jobs=args.jobs, engine=args.engine)
-    except BuildError as e:
+        findings = revalidate(folder.path, jobs=args.jobs, engine=args.engine)
+    except (BuildError, ValidationEngineError) as e:
         _err(f"error: {e}")
         return EXIT_ERROR
     if args.format == "json":
         print(report_json(findings))
     elif args.format == "turtle":
-        sys.stdout.buffer.write(report_turtle(findings, DEFAULT_BASE))
+        # The report's IRIs under the build's own base, as the build wrote report.ttl.
+        sys.stdout.buffer.write(report_turtle(findings, Iris(folder.base)))
     else:
         print(report_text(findings))
     return EXIT_OK if conforms(findings, args.fail_on) else EXIT_VIOLATIONS
@@ -197,7 +207,7 @@ def _open_store(args: argparse.Namespace):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .build import BuildError
+    from .buildfolder import BuildError
     from .outdir import OutputError
 
     if args.site:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .build import load_dataset, sorted_quads
+from .buildfolder import BuildFolder
 from .namespaces import PREFIXES
 from .rdf import rdf_bytes
 
@@ -18,6 +19,19 @@ FORMATS = {
     "jsonld": (ox.RdfFormat.JSON_LD, False),
     "rdfxml": (ox.RdfFormat.RDF_XML, False),
 }
+
+
+def sorted_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    return sorted(
+        set(quads),
+        key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
+    )
+
+
+def turtle(triples: Iterable[ox.Triple]) -> bytes:
+    """Triples as sorted Turtle (the form of the golden files)."""
+    ordered = sorted(set(triples), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    return rdf_bytes(ordered, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
 
 
 def serialize_quads(quads: list[ox.Quad], fmt: str) -> bytes:
@@ -35,4 +49,4 @@ def serialize_quads(quads: list[ox.Quad], fmt: str) -> bytes:
 
 
 def export(data_dir: Path, fmt: str) -> bytes:
-    return serialize_quads(load_dataset(data_dir), fmt)
+    return serialize_quads(BuildFolder(data_dir).load_dataset(), fmt)

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +26,7 @@ from pledgegraph.remote import (
     LoginRefused,
     RemoteStore,
     RemoteStoreError,
-    build_opener,
-    check_resolvable,
-    describe_error,
     password_from,
-    remote_error,
 )
 
 GRAPH_STORE_CHUNK = 5_000
@@ -139,29 +132,28 @@ def to_ntriples(triples: Iterable[Triple]) -> bytes:
 
 
 class GraphStore:
-    """A client of the SPARQL 1.1 Graph Store HTTP Protocol (indirect graph identification)."""
+    """A client of the SPARQL 1.1 Graph Store HTTP Protocol (indirect graph identification).
 
-    def __init__(self, url: str, opener: urllib.request.OpenerDirector, timeout: float) -> None:
+    It talks through the store's own HTTP client: one connection pool and one login per store.
+    """
+
+    def __init__(self, url: str, store: RemoteStore) -> None:
         self.url = url
-        self.opener = opener
-        self.timeout = timeout
-
-    def target(self, graph: str) -> str:
-        separator = "&" if urllib.parse.urlsplit(self.url).query else "?"
-        return f"{self.url}{separator}{urllib.parse.urlencode({'graph': graph})}"
+        self.store = store
 
     def send(self, method: str, graph: str, body: bytes) -> None:
-        request = urllib.request.Request(self.target(graph), data=body, method=method)
-        request.add_header("Content-Type", RDF_CONTENT_TYPE)
         try:
-            with self.opener.open(request, timeout=self.timeout) as response:
-                response.read()
-        except urllib.error.HTTPError as error:
-            if error.code in (404, 405, 501):
-                raise _NoGraphStore(describe_error(error, self.url, self.timeout)) from None
-            raise remote_error(error, self.url, self.timeout) from None
-        except (OSError, ValueError) as error:
-            raise RemoteStoreError(describe_error(error, self.url, self.timeout)) from None
+            self.store.send(
+                method,
+                self.url,
+                params={"graph": graph},
+                content=body,
+                content_type=RDF_CONTENT_TYPE,
+            )
+        except RemoteStoreError as error:
+            if error.status in (404, 405, 501):
+                raise _NoGraphStore(str(error)) from None
+            raise
 
 
 def publish(
@@ -212,18 +204,13 @@ def publish(
     try:
         try:
             store.check()
+            if graph_store is not None:
+                store.resolve(graph_store)
         except RemoteStoreError as error:
             report.error = str(error)
-            raise PublishError(report.error, report) from None
-        client: GraphStore | None = None
-        if graph_store is not None:
-            try:
-                check_resolvable(graph_store, timeout)
-            except RemoteStoreError as error:
-                report.error = str(error)
-                raise PublishError(report.error, report) from None
-            opener = build_opener([graph_store], user, password, auth)
-            client = GraphStore(graph_store, opener, timeout)
+            nothing = "; nothing was published" if isinstance(error, LoginRefused) else ""
+            raise PublishError(f"{error}{nothing}", report) from None
+        client = GraphStore(graph_store, store) if graph_store is not None else None
         for graph, triples in graphs.items():
             graph_started = time.perf_counter()
             try:
@@ -281,8 +268,8 @@ def _prune(store: RemoteStore, client: GraphStore | None, published: set[str]) -
     stale: list[str] = []
     for prefix in sorted(prefixes):
         _, rows = store.select(
-            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER (STRSTARTS(STR(?g), ?prefix)) }"
-            f"\nVALUES ?prefix {{ {Literal(prefix)} }}"
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER (STRSTARTS(STR(?g), ?prefix)) }",
+            {"prefix": Literal(prefix)},
         )
         stale += sorted(
             g.value

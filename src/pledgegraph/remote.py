@@ -2,67 +2,57 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
 import json
 import os
 import re
 import socket
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Callable, Mapping
-from http.client import HTTPResponse
+import threading
+from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import Any
 from typing import Literal as TypingLiteral
 
-from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
-from SPARQLWrapper import CONSTRUCT, DESCRIBE, JSON, POST, TURTLE, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+import httpx
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    RdfFormat,
+    Triple,
+    Variable,
+    parse,
+    parse_query_results,
+)
 
-from pledgegraph.store import StoreError
+from . import __version__
+from .queries import with_rows
+from .sparql_syntax import QueryRefused, shape
+from .store import Row, StoreError, Term
 
-Term = NamedNode | Literal | BlankNode
-Row = dict[str, Term | None]
 AuthScheme = TypingLiteral["auto", "basic", "digest"]
 
-USER_AGENT = "pledgegraph (SPARQLWrapper)"
+USER_AGENT = f"pledgegraph/{__version__} (httpx)"
+RESULTS_ACCEPT = "application/sparql-results+xml, application/sparql-results+json;q=0.9"
+"""XML first: Virtuoso answers booleans as 1/0 in its JSON results, as true/false in XML."""
 RDF_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
-_RDF_FORMATS = {
-    "application/n-triples": RdfFormat.N_TRIPLES,
-    "text/plain": RdfFormat.N_TRIPLES,
-    "text/turtle": RdfFormat.TURTLE,
-    "application/x-turtle": RdfFormat.TURTLE,
-    "text/n3": RdfFormat.N3,
-    "text/rdf+n3": RdfFormat.N3,
-    "application/rdf+xml": RdfFormat.RDF_XML,
-    "application/n-quads": RdfFormat.N_QUADS,
-    "application/trig": RdfFormat.TRIG,
-}
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
-_VALID_BNODE = re.compile(r"^[A-Za-z0-9_]+$")
+PASSWORD_ENV = "PLEDGEGRAPH_STORE_PASSWORD"
+_PASSWORD_FILE_LIMIT = 64 << 10
 
 
 class RemoteStoreError(StoreError):
     """A remote store could not answer; the message is one clear line meant for a person."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status of the store's answer, when it answered
+
 
 class LoginRefused(RemoteStoreError):
     """The store refused the credentials (HTTP 401 or 403): sending the same again cannot help."""
-
-
-def remote_error(error: BaseException, url: str, timeout: float | None = None) -> RemoteStoreError:
-    """The RemoteStoreError for what went wrong talking to ``url``: LoginRefused for a refused login."""
-    message = describe_error(error, url, timeout)
-    code = error.code if isinstance(error, urllib.error.HTTPError) else None
-    if code in (401, 403) or type(error).__name__ == "Unauthorized":
-        return LoginRefused(message)
-    return RemoteStoreError(message)
-
-
-PASSWORD_ENV = "PLEDGEGRAPH_STORE_PASSWORD"
-_PASSWORD_FILE_LIMIT = 64 << 10
 
 
 def password_from(
@@ -96,123 +86,141 @@ def password_from(
     return os.environ.get(PASSWORD_ENV) or None
 
 
-def build_opener(
-    urls: list[str], user: str | None, password: str | None, auth: AuthScheme = "auto"
-) -> urllib.request.OpenerDirector:
-    """An opener answering the authentication challenge (digest or basic) of the hosts of ``urls``.
+# -- logging in ------------------------------------------------------------------------------------
 
-    With ``auth="basic"`` the credentials are sent with the first request (no challenge round trip).
+
+def http_auth(
+    user: str | None, password: str | None, scheme: AuthScheme = "auto"
+) -> httpx.Auth | None:
+    """How a client logs in: by the challenge the store sends (auto), or always basic or digest.
+
+    Basic sends the credentials with the first request, without waiting for a challenge.
     """
-    handlers: list[urllib.request.BaseHandler] = []
-    if user is not None and password is not None:
-        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        for url in urls:
-            parts = urllib.parse.urlsplit(url)
-            manager.add_password(None, f"{parts.scheme}://{parts.netloc}/", user, password)
-        if auth in ("auto", "digest"):
-            handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
-        if auth in ("auto", "basic"):
-            handlers.append(_PreemptiveBasicAuthHandler(manager, eager=auth == "basic"))
-    return urllib.request.build_opener(*handlers)
+    if user is None or password is None:
+        return None
+    if scheme == "basic":
+        return httpx.BasicAuth(user, password)
+    if scheme == "digest":
+        return httpx.DigestAuth(user, password)
+    return _AnyChallenge(user, password)
 
 
-class _PreemptiveBasicAuthHandler(urllib.request.HTTPBasicAuthHandler):
-    """Basic authentication that may send the credentials without waiting for a challenge."""
+class _AnyChallenge(httpx.Auth):
+    """Answers the challenge the store sends, digest or basic, then keeps to that scheme."""
 
-    def __init__(self, manager: urllib.request.HTTPPasswordMgr, eager: bool) -> None:
-        super().__init__(manager)
-        self.eager = eager
+    def __init__(self, user: str, password: str) -> None:
+        self._schemes: dict[str, httpx.Auth] = {
+            "digest": httpx.DigestAuth(user, password),  # first: it never sends the password
+            "basic": httpx.BasicAuth(user, password),
+        }
+        self._chosen: httpx.Auth | None = None
 
-    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
-        if self.eager and not req.has_header("Authorization"):
-            user, password = self.passwd.find_user_password("", req.full_url)
-            if user is not None and password is not None:
-                import base64
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self._chosen is not None:
+            yield from self._chosen.auth_flow(request)
+            return
+        response = yield request
+        if response.status_code != 401:
+            return
+        offered = [c.strip().lower() for c in response.headers.get_list("www-authenticate")]
+        for name, scheme in self._schemes.items():
+            if any(challenge.startswith(name) for challenge in offered):
+                self._chosen = scheme
+                yield from scheme.auth_flow(request)
+                return
 
-                token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-                req.add_unredirected_header("Authorization", f"Basic {token}")
-        return req
 
-    https_request = http_request
+# -- what went wrong, for a person ---------------------------------------------------------------
 
 
 def check_resolvable(url: str, timeout: float) -> None:
-    """Fails within ``timeout`` seconds when the host of ``url`` has no address (DNS can hang)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RemoteStoreError(f"not an http(s) URL: {url!r}")
-    host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
+    """Fails within ``timeout`` seconds when the host of ``url`` has no address.
+
+    The client's timeouts do not cover name resolution, which can hang for much longer.
+    """
     try:
-        future.result(timeout=timeout)
-    except concurrent.futures.TimeoutError:
-        raise RemoteStoreError(f"cannot resolve host {host!r} within {timeout:g} s (DNS)") from None
-    except socket.gaierror as error:
-        raise RemoteStoreError(f"cannot resolve host {host!r} (DNS): {error.strerror}") from None
-    finally:
-        pool.shutdown(wait=False)
+        parts = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise RemoteStoreError(f"not an http(s) URL: {url!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.host:
+        raise RemoteStoreError(f"not an http(s) URL: {url!r}")
+    host, port = parts.host, parts.port or (443 if parts.scheme == "https" else 80)
+    failure: list[OSError] = []
+
+    def resolve() -> None:
+        try:
+            socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+        except OSError as error:
+            failure.append(error)
+
+    # A daemon thread: one stuck in the resolver must not keep the process from exiting.
+    resolver = threading.Thread(target=resolve, name="pledgegraph-dns", daemon=True)
+    resolver.start()
+    resolver.join(timeout)
+    if resolver.is_alive():
+        raise RemoteStoreError(f"cannot resolve host {host!r} within {timeout:g} s (DNS)")
+    if failure:
+        reason = failure[0].strerror or failure[0]
+        raise RemoteStoreError(f"cannot resolve host {host!r} (DNS): {reason}")
 
 
 def describe_error(error: BaseException, url: str, timeout: float | None = None) -> str:
     """One line saying what went wrong while talking to ``url``, for a person to act on."""
     if isinstance(error, RemoteStoreError):
         return str(error)
-    if isinstance(error, urllib.error.HTTPError):
-        return _describe_status(error.code, error.reason, _body_excerpt(error), url)
-    if isinstance(error, SPARQLWrapperException):
-        # SPARQLWrapper maps 400/401/404/414/500 to its own exceptions; keep their status.
-        codes = {
-            "QueryBadFormed": 400,
-            "Unauthorized": 401,
-            "EndPointNotFound": 404,
-            "URITooLong": 414,
-            "EndPointInternalError": 500,
-        }
-        code = codes.get(type(error).__name__, 0)
-        detail = error.args[0] if error.args else ""
-        detail_text = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else detail
-        return _describe_status(code, type(error).__name__, _first_line(str(detail_text)), url)
-    if isinstance(error, urllib.error.URLError):
-        reason = error.reason
-        if isinstance(reason, BaseException):
-            return describe_error(reason, url, timeout)
-        return f"cannot reach {url}: {reason}"
-    where = _host_port(url)
-    if isinstance(error, ConnectionRefusedError):
-        return f"cannot connect to {where} (connection refused): is the store running?"
-    if isinstance(error, socket.gaierror):
-        return f"cannot resolve host of {url} (DNS): {error.strerror}"
-    if isinstance(error, (TimeoutError, socket.timeout)):
+    if isinstance(error, (httpx.TimeoutException, TimeoutError)):
         limit = f" within {timeout:g} s" if timeout else ""
         return f"no answer from {url}{limit} (timeout): is the store overloaded or hung?"
-    if isinstance(error, ConnectionError):
-        return f"connection to {where} failed: {error.__class__.__name__}: {error}"
-    if isinstance(error, OSError):
-        return f"cannot talk to {url}: {error.strerror or error}"
+    if isinstance(error, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+        return f"not an http(s) URL: {url!r}"
+    cause, where = _os_error(error), _host_port(url)
+    if isinstance(cause, ConnectionRefusedError):
+        return f"cannot connect to {where} (connection refused): is the store running?"
+    if isinstance(cause, socket.gaierror):
+        return f"cannot resolve host of {url} (DNS): {cause.strerror}"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return f"{url} broke off its answer ({_first_line(str(error))}): is the store restarting?"
+    if isinstance(cause, ConnectionError):
+        return f"connection to {where} failed: {cause.__class__.__name__}: {cause}"
+    if isinstance(cause, OSError):
+        return f"cannot talk to {url}: {cause.strerror or cause}"
     return f"{url}: {error.__class__.__name__}: {_first_line(str(error))}"
 
 
-def _describe_status(code: int, reason: object, body: str, url: str) -> str:
+def status_error(response: httpx.Response, url: str) -> RemoteStoreError:
+    """The error for an answer other than 2xx: LoginRefused for 401 and 403."""
+    code = response.status_code
     if code == 401:
-        return (
+        message = (
             f"login refused by {url} (HTTP 401): check the user and the password "
             f"(--user; --password-file or ${PASSWORD_ENV})"
         )
-    if code == 403:
-        return f"forbidden by {url} (HTTP 403): the user may not do this; check the user's rights"
-    if code == 404:
-        return f"nothing at {url} (HTTP 404): check the URL of the endpoint"
-    tail = f": {body}" if body else ""
-    return f"{url} answered HTTP {code} {reason}{tail}"
+    elif code == 403:
+        message = (
+            f"forbidden by {url} (HTTP 403): the user may not do this; check the user's rights"
+        )
+    elif code == 404:
+        message = f"nothing at {url} (HTTP 404): check the URL of the endpoint"
+    elif response.is_redirect:
+        where = response.headers.get("Location", "elsewhere")
+        message = f"{url} moved (HTTP {code}) to {where}: give that URL instead"
+    else:
+        body = _first_line(response.text[:2000])
+        tail = f": {body}" if body else ""
+        message = f"{url} answered HTTP {code} {response.reason_phrase}{tail}"
+    return (LoginRefused if code in (401, 403) else RemoteStoreError)(message, code)
 
 
-def _body_excerpt(error: urllib.error.HTTPError) -> str:
-    try:
-        body = error.read(2000)
-    except Exception:  # the body is only a hint in a message
-        return ""
-    return _first_line(body.decode("utf-8", "replace"))
+def _os_error(error: BaseException) -> BaseException | None:
+    """The OSError under the exceptions httpx and httpcore wrap it in, if there is one."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _first_line(text: str, limit: int = 200) -> str:
@@ -222,30 +230,25 @@ def _first_line(text: str, limit: int = 200) -> str:
 
 
 def _host_port(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return parts.netloc or url
+    try:
+        return httpx.URL(url).netloc.decode("ascii") or url
+    except (httpx.InvalidURL, UnicodeDecodeError):
+        return url
 
 
-class _Wrapper(SPARQLWrapper):
-    """SPARQLWrapper sending its requests through our own opener.
+def _media(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
 
-    SPARQLWrapper's digest support installs a process-wide opener and needs the realm; ours answers
-    any challenge, keeps credentials per store and applies a float timeout.
-    """
 
-    def __init__(self, endpoint: str, opener: urllib.request.OpenerDirector, timeout: float):
-        super().__init__(endpoint, agent=USER_AGENT)
-        self._opener = opener
-        self._timeout = timeout
-
-    def _query(self) -> tuple[HTTPResponse, str]:
-        request = self._createRequest()
-        response = self._opener.open(request, timeout=self._timeout)
-        return response, self.returnFormat
+# -- the store -------------------------------------------------------------------------------------
 
 
 class RemoteStore:
-    """A ``QueryStore`` over the SPARQL 1.1 Protocol (queries and updates) of any SPARQL store."""
+    """A ``QueryStore`` over the SPARQL 1.1 Protocol (queries and updates) of any SPARQL store.
+
+    One HTTP client per store: its connections are reused, the login is answered once, and each
+    wait (name resolution, connecting, sending, every read) is bounded by ``timeout`` seconds.
+    """
 
     def __init__(
         self,
@@ -260,236 +263,197 @@ class RemoteStore:
         self.endpoint = endpoint
         self.update_endpoint = update_endpoint or endpoint
         self.timeout = timeout
-        self._opener = build_opener([endpoint, self.update_endpoint], user, password, auth)
+        self.client = httpx.Client(
+            auth=http_auth(user, password, auth),
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,  # a POST redirected becomes a GET without its query
+        )
+        self._resolved: set[str] = set()
 
     # -- the QueryStore interface -------------------------------------------------------------
 
     def select(
         self, query: str, bindings: Mapping[str, Term] | None = None
     ) -> tuple[list[str], list[Row]]:
-        """Variables in SELECT order and rows; ``bindings`` are joined through a trailing VALUES."""
-        data = self._json(values_into_where(bind(query, bindings)))
-        try:
-            variables: list[str] = list(data["head"]["vars"])
-            rows = [
-                {name: (term_from_json(b[name]) if name in b else None) for name in variables}
-                for b in data["results"]["bindings"]
-            ]
-        except (KeyError, TypeError) as error:
-            raise RemoteStoreError(f"{self.endpoint} answered malformed SELECT results") from error
+        """Variables in SELECT order and rows; ``bindings`` are bound by a VALUES block opening
+        the WHERE group."""
+        answer = self._results(with_bindings(query, bindings))
+        if isinstance(answer, bool):
+            raise RemoteStoreError(f"{self.endpoint} answered a boolean to a SELECT query")
+        names, table = answer
         if _is_distinct(query):
-            # Virtuoso 7.2 may repeat rows of a SELECT DISTINCT whose columns come from BIND.
-            seen: set[tuple[str, ...]] = set()
-            unique = []
-            for row in rows:
-                key = tuple("" if row[name] is None else str(row[name]) for name in variables)
-                if key not in seen:
-                    seen.add(key)
-                    unique.append(row)
-            rows = unique
-        return variables, rows
+            # Virtuoso 7.2 repeats rows of a SELECT DISTINCT whose columns come from BIND.
+            table = list(dict.fromkeys(table))
+        return names, [dict(zip(names, values, strict=True)) for values in table]
 
     def ask(self, query: str) -> bool:
-        data = self._json(values_into_where(query))
-        value = data.get("boolean") if isinstance(data, dict) else None
-        if not isinstance(value, bool):
+        answer = self._results(query)
+        if not isinstance(answer, bool):
             raise RemoteStoreError(f"{self.endpoint} answered no boolean to an ASK query")
-        return value
+        return answer
 
     def construct(self, query: str) -> list[Triple]:
-        body, content_type = self.raw(values_into_where(query), RDF_ACCEPT)
-        media = content_type.split(";")[0].strip().lower()
-        rdf_format = _RDF_FORMATS.get(media)
+        body, content_type = self.raw(query, RDF_ACCEPT)
+        media = _media(content_type)
+        rdf_format = RdfFormat.from_media_type(media) if media else None
         if rdf_format is None:
             raise RemoteStoreError(f"{self.endpoint} answered {media or 'no type'} to a CONSTRUCT")
         try:
             return [quad.triple for quad in parse(body, format=rdf_format)]
         except SyntaxError as error:
             raise RemoteStoreError(
-                f"{self.endpoint} answered unparsable {media}: {error}"
+                f"{self.endpoint} answered unparsable {media}: {_first_line(str(error))}"
             ) from None
 
     def close(self) -> None:
-        self._opener.close()
+        self.client.close()
 
     # -- pass-through and updates ---------------------------------------------------------------
 
     def raw(self, query: str, accept: str) -> tuple[bytes, str]:
         """Sends ``query`` as is, asking for ``accept``; the body and content type of the answer."""
-        wrapper = self._wrapper(self.endpoint)
-        wrapper.setQuery(query)
-        if wrapper.queryType in (CONSTRUCT, DESCRIBE):
-            wrapper.setReturnFormat(TURTLE)
-        wrapper.addCustomHttpHeader("Accept", accept)
-        response = self._send(wrapper, self.endpoint)
-        try:
-            body = response.read()
-        except OSError as error:
-            raise RemoteStoreError(describe_error(error, self.endpoint, self.timeout)) from None
-        finally:
-            response.close()
-        return body, response.headers.get("Content-Type", "")
+        response = self.send("POST", self.endpoint, data={"query": query}, accept=accept)
+        return response.content, response.headers.get("Content-Type", "")
 
     def update(self, update: str) -> None:
         """Runs a SPARQL 1.1 Update request at the update endpoint."""
-        wrapper = self._wrapper(self.update_endpoint)
-        wrapper.setQuery(update)
-        if not wrapper.isSparqlUpdateRequest():
-            raise RemoteStoreError("not a SPARQL Update request")
-        wrapper.updateEndpoint = self.update_endpoint
-        response = self._send(wrapper, self.update_endpoint)
-        try:
-            response.read()
-        finally:
-            response.close()
+        self.send("POST", self.update_endpoint, data={"update": update})
 
     def check(self) -> None:
         """Fails with a clear message unless the endpoint answers SPARQL (within the timeout)."""
-        check_resolvable(self.endpoint, self.timeout)
         self.ask("ASK {}")
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        content_type: str | None = None,
+        accept: str | None = None,
+    ) -> httpx.Response:
+        """The store's 2xx answer to one request, read whole; else RemoteStoreError (LoginRefused
+        for a refused login), one line for a person."""
+        self.resolve(url)
+        headers = {"Content-Type": content_type} if content_type else {}
+        if accept:
+            headers["Accept"] = accept
+        try:
+            response = self.client.request(
+                method, url, data=data, content=content, params=params, headers=headers
+            )
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
+            raise RemoteStoreError(describe_error(error, url, self.timeout)) from None
+        if not response.is_success:
+            raise status_error(response, url)
+        return response
+
+    def resolve(self, url: str) -> None:
+        """Fails within the timeout when the host of ``url`` has no address (checked once)."""
+        if url not in self._resolved:
+            check_resolvable(url, self.timeout)
+            self._resolved.add(url)
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _wrapper(self, url: str) -> _Wrapper:
-        wrapper = _Wrapper(url, self._opener, self.timeout)
-        wrapper.setMethod(POST)
-        wrapper.setOnlyConneg(True)
-        wrapper.setReturnFormat(JSON)
-        return wrapper
-
-    def _send(self, wrapper: _Wrapper, url: str) -> HTTPResponse:
-        try:
-            return wrapper._query()[0]
-        except (OSError, SPARQLWrapperException, ValueError) as error:
-            raise remote_error(error, url, self.timeout) from None
-
-    def _json(self, query: str) -> Any:
-        body, content_type = self.raw(query, "application/sparql-results+json")
-        try:
-            return json.loads(body)
-        except ValueError:
-            media = content_type.split(";")[0] or "no content type"
+    def _results(self, query: str) -> tuple[list[str], list[tuple[Term | None, ...]]] | bool:
+        """The variables and rows of a SELECT, or the boolean of an ASK, read by pyoxigraph."""
+        body, content_type = self.raw(query, RESULTS_ACCEPT)
+        media = _media(content_type)
+        results_format = QueryResultsFormat.from_media_type(media) if media else None
+        if results_format not in (QueryResultsFormat.XML, QueryResultsFormat.JSON):
             raise RemoteStoreError(
-                f"{self.endpoint} did not answer SPARQL JSON results ({media}): "
+                f"{self.endpoint} did not answer SPARQL results ({media or 'no content type'}): "
                 "is it a SPARQL endpoint?"
+            )
+        try:
+            body = valid_blank_nodes(body, results_format)
+            results: Any = parse_query_results(body, results_format)
+            if isinstance(results, QueryBoolean):
+                return bool(results)
+            names = [variable.value for variable in results.variables]
+            return names, [tuple(map(_term, solution)) for solution in results]
+        except SyntaxError as error:
+            raise RemoteStoreError(
+                f"{self.endpoint} answered unreadable SPARQL results ({media}): "
+                f"{_first_line(str(error))}"
             ) from None
 
 
-def bind(query: str, bindings: Mapping[str, Term] | None) -> str:
-    """``query`` with a trailing ``VALUES`` clause binding each variable to its term."""
-    if not bindings:
-        return query
-    names = list(bindings)
-    for name in names:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise ValueError(f"not a SPARQL variable name: {name!r}")
-    values = " ".join(term_to_sparql(bindings[name]) for name in names)
-    variables = " ".join(f"?{name}" for name in names)
-    return f"{query.rstrip()}\nVALUES ({variables}) {{ ({values}) }}\n"
+def with_bindings(query: str, bindings: Mapping[str, Term] | None) -> str:
+    """``query`` with each variable of ``bindings`` bound to its term by a VALUES block opening
+    the WHERE group (``queries.with_rows``).
 
-
-_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
-_TRAILING_VALUES = re.compile(r"\bVALUES\s*(\([^)]*\)|[?$]\w+)\s*$", re.IGNORECASE)
-
-
-def _top_level_groups(text: str) -> list[tuple[int, int]]:
-    """Offsets of the outermost ``{ ... }`` groups, skipping strings, IRIs and comments."""
-    groups: list[tuple[int, int]] = []
-    depth, start, i, n = 0, 0, 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-            continue
-        if c in "\"'":
-            quote = c * 3 if text.startswith(c * 3, i) else c
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-            i = j + len(quote)
-            continue
-        if c == "<" and (iri := _IRIREF.match(text, i)):
-            i = iri.end()
-            continue
-        if c == "{":
-            if depth == 0:
-                start = i
-            depth += 1
-        elif c == "}" and depth > 0:
-            depth -= 1
-            if depth == 0:
-                groups.append((start, i))
-        i += 1
-    return groups
+    Inside the group every store joins the values alike; Virtuoso joins a VALUES block after the
+    group wrongly when the group holds a BIND (it gives the values to every row).
+    """
+    for name, term in (bindings or {}).items():
+        try:
+            Variable(name)
+        except ValueError:
+            raise ValueError(f"not a SPARQL variable name: {name!r}") from None
+        if not isinstance(term, (NamedNode, Literal)):
+            raise ValueError(f"?{name}: only IRIs and literals can be bound in a query: {term!r}")
+        query = with_rows(query, name, [term])
+    return query
 
 
 def _is_distinct(query: str) -> bool:
-    """Whether the outermost SELECT of ``query`` is a SELECT DISTINCT."""
-    body = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
-    first = re.search(r"\bSELECT\b\s*(\w*)", body, re.IGNORECASE)
-    return first is not None and first.group(1).upper() == "DISTINCT"
+    """Whether the outermost SELECT is a SELECT DISTINCT, from the parse tree (no for a query the
+    parser cannot read: the store's rows are then kept as they are)."""
+    try:
+        return shape(query).distinct
+    except QueryRefused:
+        return False
 
 
-def values_into_where(query: str) -> str:
-    """Moves a trailing ``VALUES`` clause to the end of the WHERE group, where stores agree on it.
+def _term(term: Any) -> Any:
+    """A term of a store's results as the embedded store gives it."""
+    if (
+        isinstance(term, Literal)
+        and term.value in ("0", "1")
+        and term.datatype.value == XSD_BOOLEAN
+    ):
+        # Virtuoso answers booleans as 1/0 in SELECT results as JSON (true/false everywhere else).
+        return Literal("true" if term.value == "1" else "false", datatype=term.datatype)
+    return term
 
-    Virtuoso 7.2 does not join a trailing VALUES when the WHERE group holds a BIND: it assigns the
-    values to every row instead. At the end of the group the join is the same for every variable
-    the group binds (for aggregates: when the variable is a group key), so only those are moved.
+
+_XML_BLANK_NODE = re.compile(rb"<bnode>([^<]*)</bnode>")
+
+
+def valid_blank_nodes(body: bytes, results_format: QueryResultsFormat) -> bytes:
+    """SPARQL results (XML or JSON) whose blank node labels pyoxigraph accepts.
+
+    Stores label blank nodes as they like (Virtuoso: ``nodeID://b10001``), and a label means the
+    same node only within one answer: valid labels are kept, Virtuoso's prefix is dropped, others
+    are hashed. Text in XML holds no raw ``<``, so the pattern matches only ``bnode`` elements;
+    JSON is relabelled on its parsed form, and only when it holds a blank node.
     """
-    groups = _top_level_groups(query)
-    if len(groups) < 2 or query[groups[-1][1] + 1 :].strip():
-        return query
-    (where_start, where_end), (_, values_end) = groups[-2], groups[-1]
-    between = query[where_end + 1 : groups[-1][0]]
-    found = _TRAILING_VALUES.search(between)
-    if found is None:
-        return query
-    where = query[where_start + 1 : where_end]
-    names = re.findall(r"[?$](\w+)", found.group(1))
-    if not names or not all(re.search(rf"[?$]{name}\b", where) for name in names):
-        return query
-    values = query[where_end + 1 + found.start() : values_end + 1]
-    modifiers = between[: found.start()]
-    return f"{query[:where_end].rstrip()}\n  {values}\n}}{modifiers.rstrip()}\n"
+    if results_format == QueryResultsFormat.XML:
+        if b"<bnode>" not in body:
+            return body
+        return _XML_BLANK_NODE.sub(lambda m: b"<bnode>" + _blank_node_id(m[1]) + b"</bnode>", body)
+    if b'"bnode"' not in body:
+        return body
+    try:
+        data = json.loads(body)
+        for row in data["results"]["bindings"]:
+            for value in row.values():
+                if value.get("type") == "bnode":
+                    value["value"] = _blank_node_id(value["value"].encode("utf-8")).decode("utf-8")
+    except (ValueError, LookupError, TypeError, AttributeError):
+        return body  # not results as we know them: pyoxigraph's parser says what is wrong
+    return json.dumps(data).encode("utf-8")
 
 
-def term_to_sparql(term: Term) -> str:
-    """The SPARQL syntax of a term (pyoxigraph's N-Triples form is valid SPARQL)."""
-    if isinstance(term, BlankNode):
-        raise ValueError("blank nodes cannot be bound in a query")
-    if not isinstance(term, (NamedNode, Literal)):
-        raise TypeError(f"not an RDF term: {term!r}")
-    return str(term)
-
-
-def term_from_json(value: Mapping[str, str]) -> Term:
-    """A pyoxigraph term from one binding of SPARQL 1.1 Query Results JSON."""
-    kind = value.get("type")
-    text = value["value"]
-    if kind == "uri":
-        return NamedNode(text)
-    if kind == "bnode":
-        return BlankNode(_bnode_id(text))
-    if kind in ("literal", "typed-literal"):
-        language = value.get("xml:lang")
-        if language:
-            return Literal(text, language=language)
-        datatype = value.get("datatype")
-        if datatype == XSD_BOOLEAN and text in ("0", "1"):
-            # Virtuoso answers booleans as 1/0 in SELECT results (but true/false in CONSTRUCT).
-            return Literal("true" if text == "1" else "false", datatype=NamedNode(datatype))
-        if datatype:
-            return Literal(text, datatype=NamedNode(datatype))
-        return Literal(text)
-    raise RemoteStoreError(f"unknown RDF term type in SPARQL results: {kind!r}")
-
-
-def _bnode_id(label: str) -> str:
-    # Stores label blank nodes as they like (Virtuoso: nodeID://b10001); keep them stable and valid.
-    if label.startswith("nodeID://"):
-        label = label[len("nodeID://") :]
-    if _VALID_BNODE.match(label):
-        return label
-    return "b" + hashlib.sha1(label.encode()).hexdigest()[:16]
+def _blank_node_id(label: bytes) -> bytes:
+    text = label.decode("utf-8", "replace").removeprefix("nodeID://")
+    try:
+        BlankNode(text)
+    except ValueError:
+        return b"b" + hashlib.sha1(label).hexdigest()[:16].encode("ascii")
+    return text.encode("utf-8")

@@ -11,6 +11,7 @@ _CANDIDATES = {
     "ontology": (_PACKAGE / "_data" / "ontology", _PACKAGE.parents[1] / "ontology"),
     "queries": (_PACKAGE / "_data" / "queries", _PACKAGE.parents[1] / "queries"),
     "reference": (_PACKAGE / "_data" / "reference", _PACKAGE.parents[1] / "data" / "reference"),
+    "data": (_PACKAGE / "_data", _PACKAGE.parents[1] / "data"),
 }
 
 
@@ -40,6 +41,11 @@ def page_query(name: str) -> str:
 
 def reference_files() -> list[Path]:
     return sorted(folder("reference").glob("*.ttl"))
+
+
+def dataset_template() -> Path:
+    """The Turtle template of the dataset's description (DCAT and VoID), with relative IRIs."""
+    return folder("data") / "dataset.ttl"
 
 
 def repo_root() -> Path | None:

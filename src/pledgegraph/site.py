@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import outdir
-from .build import BuildError
+from .buildfolder import STORE, BuildError, BuildFolder
 from .queries import catalogue, get
 from .serve import describe, jsonld, lists, pages, report, tables, views
 from .serve.app import void_triples
@@ -63,9 +63,7 @@ def export_site(
     into `out` at the same time is an OutputError, or is waited for (`wait`).
     """
     data_dir = Path(data_dir)
-    store_path = data_dir / "store"
-    if not store_path.is_dir():
-        raise BuildError(f"{data_dir}: no build here (run `pledgegraph build` first)")
+    store_path = BuildFolder(data_dir).require(STORE).store
     target = outdir.check_placement(out, [(data_dir, "the build")])
     outdir.check_replaceable(out, target, "site")  # before the lock: a refusal leaves no trace
     with outdir.exclusive(out, target, log, wait=wait):

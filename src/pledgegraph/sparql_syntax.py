@@ -48,6 +48,7 @@ class QueryShape:
     dataset: bool  # FROM or FROM NAMED: the query picks its own dataset
     graphs: bool  # a GRAPH pattern: the named graphs are read
     nesting: int  # deepest nesting (see MAX_NESTING)
+    distinct: bool = False  # the outermost SELECT is a SELECT DISTINCT
 
 
 def _parse(query: str) -> Any:
@@ -90,7 +91,7 @@ def _walk(root: Any) -> QueryShape:
     from rdflib.plugins.sparql.parserutils import CompValue
 
     form = ""
-    service = dataset = graphs = False
+    service = dataset = graphs = distinct = False
     deepest = 0
     stack: list[tuple[Any, int]] = [(root, 0)]
     while stack:
@@ -99,6 +100,8 @@ def _walk(root: Any) -> QueryShape:
             name = node.name
             if name in FORMS and not form:
                 form = FORMS[name]
+                # CompValue.get answers the key itself for a missing key: compare, never test truth.
+                distinct = node.get("modifier") == "DISTINCT"
             elif name == "ServiceGraphPattern":
                 service = True
             elif name == "GraphGraphPattern":
@@ -114,7 +117,7 @@ def _walk(root: Any) -> QueryShape:
         else:
             continue
         stack.extend((child, depth) for child in children)
-    return QueryShape(form, service, dataset, graphs, deepest)
+    return QueryShape(form, service, dataset, graphs, deepest, distinct)
 
 
 @lru_cache(maxsize=1024)

@@ -13,11 +13,14 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from . import resources
+from .buildfolder import BuildError
 from .findings import SEVERITY_ORDER, Finding
+from .iris import Iris
 from .namespaces import OA, PG, SH
 from .rdf import rdf_bytes
 
@@ -25,7 +28,7 @@ ENGINES = ("turbo", "pyshacl")
 """pyshacl-turbo (the default) and pySHACL (the reference)."""
 
 
-class ValidationEngineError(Exception):
+class ValidationEngineError(BuildError):
     """The SHACL engine cannot run the shapes (an unsupported feature, a broken shape)."""
 
 
@@ -342,16 +345,16 @@ def report_json(findings: Sequence[Finding]) -> str:
     )
 
 
-def report_turtle(findings: Sequence[Finding], base: str) -> bytes:
+def report_turtle(findings: Sequence[Finding], iris: Iris) -> bytes:
     """The report as a SHACL ValidationReport with IRIs minted from each result's content (no blank nodes)."""
     sh = SH
-    report = ox.NamedNode(base + "report")
+    report = ox.NamedNode(iris.report)
     t: list[ox.Triple] = [
         ox.Triple(report, ox.NamedNode(RDF_TYPE), ox.NamedNode(sh + "ValidationReport")),
         ox.Triple(report, ox.NamedNode(sh + "conforms"), _bool(conforms(findings))),
     ]
     for f in findings:
-        r = ox.NamedNode(f"{base}report/result/{f.key()}")
+        r = ox.NamedNode(iris.report_result(f.key()))
         t.append(ox.Triple(report, ox.NamedNode(sh + "result"), r))
         t.append(ox.Triple(r, ox.NamedNode(RDF_TYPE), ox.NamedNode(sh + "ValidationResult")))
         t.append(ox.Triple(r, ox.NamedNode(sh + "resultSeverity"), ox.NamedNode(sh + f.severity)))
@@ -385,3 +388,57 @@ def _node(value: str) -> ox.NamedNode | ox.Literal:
         if value.startswith(("http://", "https://", "urn:"))
         else ox.Literal(value)
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# A build validated again
+
+
+def revalidate(data_dir: Path, jobs: int | None = None, engine: str = "turbo") -> list[Finding]:
+    """Validate a build (or any N-Quads dataset.nq) again, letter graph by letter graph."""
+    from .buildfolder import BuildFolder, unreadable
+    from .workers import die_with_parent
+
+    folder = BuildFolder(data_dir).require()
+    path = folder.dataset
+    # An in-memory store dumps each graph as N-Triples text: no RDF object per triple in Python.
+    store = ox.Store()
+    try:
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    except (OSError, SyntaxError, ValueError) as e:
+        raise BuildError(unreadable(path, e)) from None
+    graphs = {g.value: g for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+    # A dataset without its build's manifest tells its base by its letter graphs' IRIs.
+    iris = Iris(folder.base if folder.manifest else _base_of(graphs) or folder.base)
+    reference = [
+        g for name, g in graphs.items() if name in (iris.reference_graph, iris.ontology_graph)
+    ]
+    index = ReferenceIndex(
+        q for g in reference for q in store.quads_for_pattern(None, None, None, g)
+    )
+
+    def lines(graph: ox.NamedNode | ox.DefaultGraph) -> list[str]:
+        dump = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
+        return sorted(set(dump.decode("utf-8").splitlines()) - {""})
+
+    work = [
+        (iris.letter_key(name), index.letter_data(lines(g)))
+        for name, g in sorted(graphs.items())
+        if iris.is_letter_graph(name)
+    ]
+    default = lines(ox.DefaultGraph())
+    if default:
+        work.append(("", index.letter_data(default)))
+    if not work:
+        return []
+    with die_with_parent():
+        return validate_letters(work, jobs, engine)
+
+
+def _base_of(graphs: Iterable[str]) -> str | None:
+    """The base under which a dataset's letter graphs were minted (`{base}graph/letter/{key}`)."""
+    for name in sorted(graphs):
+        base, found, _ = name.partition("graph/letter/")
+        if found:
+            return base
+    return None

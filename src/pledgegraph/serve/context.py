@@ -14,8 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
+from ..buildfolder import BuildFolder
+from ..iris import Iris
 from ..namespaces import DEFAULT_BASE
 from ..outdir import MARKER
 from . import describe
@@ -122,16 +122,20 @@ class Context:
                 self._cache[key] = make()
             return self._cache[key]
 
+    @property
+    def folder(self) -> BuildFolder | None:
+        """This context's build folder, pinned (see `path`)."""
+        path = self.path(".")
+        return BuildFolder(path) if path is not None else None
+
     @lru_cache(maxsize=256)  # noqa: B019 - one context per build, dropped with it
-    def source_text(self, name: str) -> str | None:
-        """A letter's text as the build read it (only names of files in the build's sources/ folder)."""
-        if not name or Path(name).name != name or name.startswith("."):
+    def source_text(self, source: str) -> str | None:
+        """The text of a letter as the build read it, from the IRI of that text (pg:SourceText)."""
+        folder = self.folder
+        if folder is None:
             return None
-        path = self.path(f"sources/{name}")
-        if path is None or not path.is_file():
-            return None
-        with open(path, encoding="utf-8", newline="") as f:
-            return f.read()
+        key = Iris(self.bases.data).source_key(source)
+        return folder.text(key) if key else None
 
     def dumps(self) -> list[dict[str, str]]:
         source = self.path("dataset.nq")
@@ -156,8 +160,9 @@ class Context:
             if name not in self._dumps:
                 from ..export import serialize_quads
 
-                quads = list(ox.parse(path=str(source), format=ox.RdfFormat.N_QUADS))
-                self._dumps[name] = serialize_quads(quads, fmt)
+                folder = self.folder
+                assert folder is not None
+                self._dumps[name] = serialize_quads(folder.load_dataset(), fmt)
             return self._dumps[name]
 
     def close(self) -> None:

@@ -191,8 +191,9 @@ def excerpts(ctx: Context, iri: str) -> list[Excerpt]:
     _, rows = ctx.backend.select(Q_EVIDENCE, {"s": ox.NamedNode(iri)})
     out = []
     for r in rows:
-        start, end, file = _int(r["start"]), _int(r["end"]), r["file"].value
-        text = ctx.source_text(file)
+        start, end = _int(r["start"]), _int(r["end"])
+        file = r["file"].value if r.get("file") else ""
+        text = ctx.source_text(r["source"].value)
         if text is None or start is None or end is None or not 0 <= start <= end <= len(text):
             continue
         lo = max(0, start - 240)
@@ -221,6 +222,7 @@ def candidature(ctx: Context, iri: str, candidature_desc: Description) -> dict[s
     _, letters = ctx.backend.select(Q_LETTER, subject)
     letter = letters[0]["letter"].value if letters else None
     file = letters[0]["file"].value if letters and letters[0].get("file") else None
+    source = letters[0]["source"].value if letters and letters[0].get("source") else None
     letter_desc = describe(ctx.backend, ctx.bases, letter) if letter else None
     _, rows = ctx.backend.select(Q_PLEDGES, subject)
     pledges: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -260,7 +262,7 @@ def candidature(ctx: Context, iri: str, candidature_desc: Description) -> dict[s
                 },
             )
             g["pledges"].append(p)
-    text = ctx.source_text(file) if file else None
+    text = ctx.source_text(source) if source else None
     segments: list[Segment] = []
     if text is not None:
         pos = 0
