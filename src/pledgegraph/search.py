@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .buildfolder import SEARCH
 from .resources import page_query
 
-INDEX_FILE = "search.sqlite"
-"""The index's file name in a build folder."""
+INDEX_FILE = SEARCH
+"""The index's file name in a build folder (buildfolder.py owns the layout)."""
 TOKENIZER = "unicode61 remove_diacritics 2"
 """Words are Unicode letters and digits, case and accents folded ("procédures" finds "procedures")."""
 MAX_TERMS = 16
