@@ -96,7 +96,7 @@ def _export(
             store = ox.Store.read_only(str(store_path))
         except (OSError, RuntimeError) as e:  # RocksDB reports a damaged store as RuntimeError
             raise BuildError(f"{store_path}: cannot open the store ({e}); build again") from None
-    ctx = make_context(DirectBackend(store), base=base, data_dir=data_dir)  # type: ignore[arg-type]
+    ctx = make_context(DirectBackend(store), base=base, data_dir=data_dir)
     ctx.static = True
     tmp = outdir.new_folder(out)
     count = 0
