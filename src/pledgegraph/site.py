@@ -136,7 +136,7 @@ def _export(
                 write(f"doc/{folder}index.html", page)
         write(
             "list/index.html",
-            pages.render(ctx, "lists.html", title="Lists", lists=views._summaries(ctx)),
+            pages.render(ctx, "lists.html", title="Lists", lists=views.summaries(ctx)),
         )
         for name in catalogue():
             query = get(name)

@@ -168,7 +168,7 @@ def document(request: Request) -> Response:
     rel, media = describe.split_suffix(rel[len("doc/") :])
     listed = lists.collections(ctx).get(rel.removesuffix("index.html"))
     if listed is not None and media in (None, "text/html"):
-        return _html(views.render_list(ctx, listed, views._params(request)))
+        return _html(views.render_list(ctx, listed, views.params_of(request)))
     iri = describe.resolve(ctx.backend, ctx.bases, rel)
     if iri is None:
         raise HTTPException(404)

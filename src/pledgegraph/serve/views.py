@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from pathlib import Path
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -46,7 +45,7 @@ def download(table: tables.Table, fmt: str) -> Response:
     )
 
 
-def _params(request: Request) -> dict[str, str]:
+def params_of(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.query_params.items() if k != "format" and v}
 
 
@@ -73,7 +72,7 @@ def list_page(request: Request) -> Response:
     table = lists.table(ctx, name) if name in lists.names() else None
     if table is None:
         raise HTTPException(404)
-    params = _params(request)
+    params = params_of(request)
     if fmt != "html":
         return download(tables.select(table, params), fmt)
     return _html(render_list(ctx, name, params))
@@ -81,10 +80,10 @@ def list_page(request: Request) -> Response:
 
 def list_index(request: Request) -> Response:
     ctx = ctx_of(request)
-    return _html(pages.render(ctx, "lists.html", title="Lists", lists=_summaries(ctx)))
+    return _html(pages.render(ctx, "lists.html", title="Lists", lists=summaries(ctx)))
 
 
-def _summaries(ctx: Context) -> list[dict[str, Any]]:
+def summaries(ctx: Context) -> list[dict[str, Any]]:
     out = []
     for n in lists.names():
         t = lists.table(ctx, n)
@@ -203,7 +202,3 @@ def context_document(request: Request) -> Response:
     return Response(
         body, media_type="application/ld+json", headers={"Access-Control-Allow-Origin": "*"}
     )
-
-
-def static_path(name: str) -> Path:
-    return Path(__file__).resolve().parent / "static" / name
