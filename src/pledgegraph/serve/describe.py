@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -206,6 +207,14 @@ def serialize(triples: Sequence[ox.Triple], media: str) -> bytes:
 # Labels and descriptions for pages
 
 
+def term_name(iri: str) -> str:
+    """A property's or class's name when the data gives it no label: its local name in words
+    ("pressRelease" -> "press release")."""
+    name = local_name(iri)
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ")
+    return words if name[:1].isupper() else words.lower()
+
+
 def local_name(iri: str) -> str:
     tail = iri.rstrip("/#")
     for sep in ("#", "/"):
@@ -311,7 +320,7 @@ def external_label(bases: Bases, iri: str) -> str:
     its path under the base; never only its last segment."""
     rel = bases.relative(iri)
     if rel is not None:
-        return rel.rstrip("/") or iri
+        return term_name(iri) if "#" in rel else rel.rstrip("/") or iri
     parts = urlsplit(iri)
     if parts.scheme in ("http", "https") and parts.netloc:
         host = parts.netloc.removeprefix("www.")
@@ -420,7 +429,7 @@ def describe(backend: Backend, bases: Bases, iri: str, per_predicate: int = 40) 
         Arc(
             node(bases, labels, ox.NamedNode(p)),
             sorted((node(bases, labels, v) for v in vs), key=_node_key),
-            label=labels.get(p) or local_name(p),
+            label=labels.get(p) or term_name(p),
         )
         for p, vs in sorted(out.items(), key=lambda kv: order(kv[0]))
     ]
@@ -432,7 +441,7 @@ def describe(backend: Backend, bases: Bases, iri: str, per_predicate: int = 40) 
                 node(bases, labels, ox.NamedNode(p)),
                 shown,
                 max(0, len(subjects) - per_predicate),
-                label=inverse.get(p) or phrase_inverse(labels.get(p) or local_name(p)),
+                label=inverse.get(p) or phrase_inverse(labels.get(p) or term_name(p)),
             )
         )
     return Description(
