@@ -171,6 +171,7 @@ def test_a_build_of_an_earlier_version_without_the_marker_is_replaced(tmp_path: 
     out = tmp_path / "build"
     assert cli("build", src, "--out", out, "--quiet")[0] == 0
     (out / ".pledgegraph").unlink()  # as an earlier version left it: the manifest alone
+    (out / "search.sqlite").unlink()  # and no search index, which came later
     assert cli("build", src, "--out", out, "--quiet")[0] == 0
     assert (out / ".pledgegraph").is_file()
 

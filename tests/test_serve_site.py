@@ -59,3 +59,35 @@ def test_site_documents_parse(site: Path) -> None:
         "sparql"
         not in (site / "index.html").read_text().split("<main>")[1].split("</main>")[0].lower()
     )
+
+
+def test_site_has_lists_downloads_report_and_context(site: Path) -> None:
+    import json
+
+    for rel in (
+        "list/states.html",
+        "list/states.csv",
+        "list/states.json",
+        "list/pledges.json",
+        "list/queries.html",
+        "doc/id/state/index.html",
+        "report.html",
+        "report.json",
+        "context.jsonld",
+        "queries/pledges.csv",
+        "static/table.js",
+        "static/vendor/yasgui/yasgui.min.js",
+    ):
+        assert (site / rel).is_file(), rel
+    assert json.loads((site / "list/states.json").read_text())
+    doc = json.loads((site / f"doc/id/{BLR}.jsonld").read_text())
+    assert doc["@context"].endswith("/context.jsonld")
+
+
+def test_site_pages_offer_only_what_works_without_a_server(site: Path) -> None:
+    for rel in ("index.html", "list/states.html", "queries/pledges.html", f"doc/id/{BLR}.html"):
+        page = (site / rel).read_text()
+        assert 'action="/search"' not in page, rel  # no search box: it needs the server's index
+        assert "<form" not in page, rel  # no query form: nothing would run it
+        assert 'href="?sort=' not in page, rel  # sorting happens in the page (static/table.js)
+    assert not (site / "queries/search.html").exists()

@@ -49,24 +49,40 @@ def wrapper(live: Any, query: str, fmt: str, method: str = "GET") -> SPARQLWrapp
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_sparqlwrapper_select_json(live: Any, method: str) -> None:
-    q = "PREFIX pg: <https://w3id.org/pledgegraph/ontology#> SELECT ?iso WHERE { ?s pg:candidate/pg:iso3 ?iso }"
+    q = f"PREFIX pg: <{live.url}ontology#> SELECT ?iso WHERE {{ ?s pg:candidate/pg:iso3 ?iso }}"
     result = wrapper(live, q, JSON, method).queryAndConvert()
     assert "BLR" in {b["iso"]["value"] for b in result["results"]["bindings"]}  # type: ignore[index]
 
 
 def test_sparqlwrapper_select_xml(live: Any) -> None:
-    q = "PREFIX pg: <https://w3id.org/pledgegraph/ontology#> SELECT ?iso WHERE { ?s pg:candidate/pg:iso3 ?iso }"
+    q = f"PREFIX pg: <{live.url}ontology#> SELECT ?iso WHERE {{ ?s pg:candidate/pg:iso3 ?iso }}"
     doc = wrapper(live, q, XML).queryAndConvert()
     values = [n.firstChild.data for n in doc.getElementsByTagName("literal")]  # type: ignore[union-attr]
     assert "BLR" in values
 
 
 def test_sparqlwrapper_construct_turtle(live: Any) -> None:
-    q = "PREFIX pg: <https://w3id.org/pledgegraph/ontology#> CONSTRUCT { ?c pg:candidate ?s } WHERE { ?c pg:candidate ?s }"
+    # served with --base: /sparql answers for the IRIs the pages and documents show
+    q = f"PREFIX pg: <{live.url}ontology#> CONSTRUCT {{ ?c pg:candidate ?s }} WHERE {{ ?c pg:candidate ?s }}"
     w = wrapper(live, q, TURTLE)
     body = w.query().response.read()
     triples = [t.triple for t in ox.parse(body, format=ox.RdfFormat.TURTLE)]
-    assert serve_fixtures.blr_candidate(DATA) in triples
+    assert serve_fixtures.blr_candidate(live.url) in triples
+
+
+def test_sparql_sees_the_iris_the_pages_show(live: Any) -> None:
+    """With --base, a query at /sparql names things by the IRIs of the documents (and finds nothing
+    by the data's own), and its answers carry them too."""
+    for base, expected in ((live.url, 1), (DATA, 0)):
+        q = f'SELECT ?s WHERE {{ ?s <{base}ontology#iso3> "BLR" }}'
+        result = wrapper(live, q, JSON).queryAndConvert()
+        rows = result["results"]["bindings"]  # type: ignore[index]
+        assert len(rows) == expected, base
+        if rows:
+            assert rows[0]["s"]["value"] == live.url + "id/state/BLR"
+    _, _, body = raw_get(live, "/doc/id/state/BLR", "text/turtle")
+    subjects = {q.subject.value for q in ox.parse(body, format=ox.RdfFormat.TURTLE)}
+    assert live.url + "id/state/BLR" in subjects
 
 
 def test_iris_are_served_at_the_served_base(live: Any) -> None:

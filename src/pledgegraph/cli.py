@@ -104,6 +104,13 @@ def _progress(args: argparse.Namespace, n: int):
     return wrap
 
 
+def _site_progress(items: Sequence[str], description: str) -> Iterable[str]:
+    """The pages of `export --site` as they are written, on a rich bar on stderr."""
+    from rich.progress import track
+
+    yield from track(items, description=description, console=_console(), transient=False)
+
+
 def _console():
     from rich.console import Console
 
@@ -165,7 +172,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         params[k] = v
     try:
         store = _open_store(args)
-        names, rows = run(store, args.name, params)
+        local = None if getattr(args, "endpoint", None) else Path(args.data)
+        names, rows = run(store, args.name, params, data_dir=local)
     except (QueryError, StoreError) as e:
         _err(f"error: {e}")
         return EXIT_ERROR
@@ -207,7 +215,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         try:
             count = export_site(
-                Path(args.data), Path(args.site), base=args.base, log=_err, wait=args.wait
+                Path(args.data),
+                Path(args.site),
+                base=args.base,
+                log=_err,
+                wait=args.wait,
+                progress=_site_progress,
             )
         except (BuildError, OutputError) as e:
             _err(f"error: {e}")

@@ -31,6 +31,7 @@ class NamedQuery:
     parameters: dict[str, str] = field(default_factory=dict)  # name -> type: literal, integer, iri
     text: str = ""
     path: Path | None = None
+    index: str = ""  # a build file that answers the query instead of its SPARQL (`# index:`)
 
 
 _HEADER_LINE = re.compile(r"^#\s?(.*)$")
@@ -77,6 +78,7 @@ def load(path: Path) -> NamedQuery:
         parameters=_parameters(h.get("parameters", "")),
         text=text,
         path=path,
+        index=h.get("index", ""),
     )
 
 
@@ -140,9 +142,16 @@ def with_rows(text: str, variable: str, terms: Sequence[Term]) -> str:
 
 
 def run(
-    store: QueryStore, name: str, params: Mapping[str, str] | None = None
+    store: QueryStore,
+    name: str,
+    params: Mapping[str, str] | None = None,
+    data_dir: Path | None = None,
 ) -> tuple[list[str], list[Row]]:
     query = get(name)
+    if query.index and data_dir is not None and (Path(data_dir) / query.index).is_file():
+        from . import search  # the full-text index answers the `search` query on a build
+
+        return search.run(Path(data_dir) / query.index, params or {})
     bindings = bind_terms(query, params or {})
     return store.select(with_values(query.text, bindings))
 

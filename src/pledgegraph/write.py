@@ -13,10 +13,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import __version__, outdir
-from .buildfolder import DATASET, MANIFEST, SOURCES, STORE, UNION, BuildError, text_name
+from .buildfolder import DATASET, MANIFEST, SEARCH, SOURCES, STORE, UNION, BuildError, text_name
 from .dataset import GraphPart, nquads, union_turtle
 from .findings import Finding
 from .iris import Iris
+from .search import write_index
 from .sources import Letter, nt
 from .stopwatch import Stopwatch
 from .validate import conforms, report_json, report_text, report_turtle
@@ -93,6 +94,8 @@ def _write_outputs(
         store.flush()
         store.optimize()
         del store
+    # The full-text index of the statements, from the store just written (search.py owns it).
+    write_index(ox.Store.read_only(str(tmp / STORE)), tmp / SEARCH)
     if watch:
         watch.seconds["store"] += time.perf_counter() - store_start
     manifest = {

@@ -48,6 +48,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="memory for recent SPARQL answers of the (read-only) build; 0: none (default: 64)",
     )
     p.add_argument(
+        "--page-cache-mb",
+        type=int,
+        default=64,
+        metavar="MB",
+        help="memory for rendered pages and documents of the (read-only) build; 0: none (default: 64)",
+    )
+    p.add_argument(
         "--worker-memory",
         type=int,
         default=None,
@@ -119,6 +126,7 @@ def main(args: argparse.Namespace) -> int:
             cache_bytes=args.cache_mb * 2**20,
             memory_mb=args.worker_memory or DEFAULT_MEMORY_MB,
             per_client=args.per_client or PER_CLIENT,
+            render_bytes=args.page_cache_mb * 2**20,
         )
         # The query processes start before the server listens: a build they cannot load is one
         # line and exit 2 here, not a traceback from inside the server.
@@ -134,7 +142,8 @@ def main(args: argparse.Namespace) -> int:
         return 2
     served = app.state.ctx.bases.served
     print(
-        f"serving {data_dir or args.endpoint} at http://{args.host}:{args.port}/ (base {served})",
+        f"serving {data_dir or args.endpoint} at http://{args.host}:{args.port}/ (base {served})"
+        + ("" if args.endpoint else "; a new build there is served when it lands (or on SIGHUP)"),
         file=sys.stderr,
     )
     config = server_config(

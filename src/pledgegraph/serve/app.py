@@ -25,10 +25,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import conneg, describe, pages, sparql
+from .. import search
+from . import conneg, describe, jsonld, lists, pages, sparql, tables, views
 from .backend import DEFAULT_MEMORY_MB, BackendError
-from .context import DUMPS, PER_CLIENT, Context, make_context
+from .context import DUMPS, PER_CLIENT, Context, ctx_of, make_context
+from .live import Live
 from .pages import HTML_CSP
+from .rendered import RenderCache
 
 log = logging.getLogger("pledgegraph.serve")
 
@@ -87,7 +90,7 @@ def _html(content: str, status: int = 200, headers: dict[str, str] | None = None
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:
-    ctx: Context | None = getattr(request.app.state, "ctx", None)
+    ctx: Context | None = ctx_of(request) if hasattr(request.app.state, "ctx") else None
     if ctx is not None and _wants_html(request) and not request.url.path.endswith("/sparql"):
         try:
             return _html(
@@ -127,14 +130,14 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 
 def landing(request: Request) -> Response:
-    ctx: Context = request.app.state.ctx
+    ctx = ctx_of(request)
     return _html(pages.landing(ctx))
 
 
 def _rel(request: Request) -> str:
     """The request's path relative to the served base, undecoded (IRIs are matched as written)."""
     raw = (request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
-    prefix = request.app.state.ctx.bases.prefix
+    prefix = ctx_of(request).bases.prefix
     if not raw.startswith(prefix):
         raise HTTPException(404)
     return raw[len(prefix) :]
@@ -142,8 +145,10 @@ def _rel(request: Request) -> str:
 
 def thing(request: Request) -> Response:
     """A thing's IRI: 303 See Other to the document about it (W3C Cool URIs, 303 with a /doc/ twin)."""
-    ctx: Context = request.app.state.ctx
+    ctx = ctx_of(request)
     rel, media = describe.split_suffix(_rel(request))
+    if media is None and rel.endswith("/") and rel in lists.collections(ctx):
+        return RedirectResponse(f"{ctx.bases.prefix}doc/{rel}", status_code=303)
     iri = describe.resolve(ctx.backend, ctx.bases, rel)
     if iri is None:
         raise HTTPException(404)
@@ -156,11 +161,14 @@ def thing(request: Request) -> Response:
 
 def document(request: Request) -> Response:
     """The document about a thing, by suffix or by content negotiation."""
-    ctx: Context = request.app.state.ctx
+    ctx = ctx_of(request)
     rel = _rel(request)
     if not rel.startswith("doc/"):
         raise HTTPException(404)
     rel, media = describe.split_suffix(rel[len("doc/") :])
+    listed = lists.collections(ctx).get(rel.removesuffix("index.html"))
+    if listed is not None and media in (None, "text/html"):
+        return _html(views.render_list(ctx, listed, views.params_of(request)))
     iri = describe.resolve(ctx.backend, ctx.bases, rel)
     if iri is None:
         raise HTTPException(404)
@@ -192,13 +200,16 @@ def render_document(
     headers["Link"] = alternates
     if media == "text/html":
         return _html(pages.resource(ctx, iri), headers=headers)
-    body = describe.serialize(describe.document_triples(ctx.backend, ctx.bases, iri), media)
+    triples = describe.document_triples(ctx.backend, ctx.bases, iri)
+    if media == "application/ld+json":
+        return Response(jsonld.compact(ctx, triples), media_type=media, headers=headers)
+    body = describe.serialize(triples, media)
     return Response(body, media_type=media, headers=headers)
 
 
 def void(request: Request) -> Response:
     """VoID and DCAT description of the dataset (the build's graph/dataset)."""
-    ctx: Context = request.app.state.ctx
+    ctx = ctx_of(request)
     media = conneg.negotiate(request.headers.get("accept"), conneg.DOCUMENT_OFFERS)
     if media is None:
         return PlainTextResponse(
@@ -220,7 +231,7 @@ def void_triples(ctx: Context) -> list[ox.Triple]:
 
 
 def dump(request: Request) -> Response:
-    ctx: Context = request.app.state.ctx
+    ctx = ctx_of(request)
     name = request.path_params["name"]
     data = ctx.dump(name)
     if data is None:
@@ -232,22 +243,50 @@ def dump(request: Request) -> Response:
     return Response(data, media_type=media, headers=headers)
 
 
+def report_json(request: Request) -> Response:
+    path = ctx_of(request).path("report.json")
+    if path is None or not path.is_file():
+        raise HTTPException(404)
+    return FileResponse(path, media_type="application/json")
+
+
 def named_query(request: Request) -> Response:
     from ..queries import QueryError, bind_terms, get, with_values
 
-    ctx: Context = request.app.state.ctx
-    name = request.path_params["name"].removesuffix(".html")
+    ctx = ctx_of(request)
+    name, fmt = views.split_format(request.path_params["name"], request)
     try:
         query = get(name)
     except QueryError:
         raise HTTPException(404) from None
-    params = {k: v for k, v in request.query_params.items() if v}
+    params = {k: v for k, v in request.query_params.items() if v and k != "format"}
+    if query.index and ctx.path(query.index) is not None:
+        db = views.index(ctx)
+        hits = (
+            search.search(
+                db,
+                params.get("q", ""),
+                state_iso3=params.get("state_iso3"),
+                theme=params.get("theme"),
+                limit=100,
+            )
+            if db is not None
+            else []
+        )
+        table = views.search_table(ctx, hits)
+        table.name, table.title = query.name, query.title
+        if fmt != "html":
+            return views.download(table, fmt)
+        return _html(pages.query_page(ctx, query, table, params))
     try:
         bindings = bind_terms(query, params)
     except QueryError as e:
-        return _html(pages.query_page(ctx, query, [], [], params, str(e)), 400)
+        return _html(pages.query_page(ctx, query, None, params, str(e)), 400)
     names, rows = ctx.backend.select(with_values(query.text, bindings))
-    return _html(pages.query_page(ctx, query, names, rows, params))
+    table = tables.from_rows(ctx, names, rows, name=query.name, title=query.title)
+    if fmt != "html":
+        return views.download(table, fmt)
+    return _html(pages.query_page(ctx, query, table, params))
 
 
 def not_found(request: Request) -> Response:
@@ -270,34 +309,46 @@ def create_app(
     cache_bytes: int = 64 * 2**20,
     memory_mb: int = DEFAULT_MEMORY_MB,
     per_client: int = PER_CLIENT,
+    render_bytes: int = 64 * 2**20,
 ) -> Starlette:
     """The app over `store` (a build's EmbeddedStore, a RemoteStore, a pyoxigraph Store or a Backend).
 
     `base` is where the app is served (default: the data's own base); IRIs of the data are rewritten
     onto it in documents and pages, so they dereference where served.
     """
-    ctx = make_context(
-        store,
-        base=base,
-        data_dir=data_dir,
-        query_timeout=query_timeout,
-        max_rows=max_rows,
-        data_base=data_base,
-        workers=workers,
-        cache_bytes=cache_bytes,
-        memory_mb=memory_mb,
-        per_client=per_client,
-    )
+
+    def factory() -> Context:
+        return make_context(
+            store,
+            base=base,
+            data_dir=data_dir,
+            query_timeout=query_timeout,
+            max_rows=max_rows,
+            data_base=data_base,
+            workers=workers,
+            cache_bytes=cache_bytes,
+            memory_mb=memory_mb,
+            per_client=per_client,
+            render_bytes=render_bytes,
+        )
+
+    ctx = factory()
+    # A build given by its folder can be served anew when a new build is swapped in; a store object
+    # handed in (tests, static export) is served as it is.
+    reloadable = isinstance(store, str | Path) and data_dir is not None
+    live = Live(ctx, factory if reloadable else None, Path(data_dir) if data_dir else None)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        start = getattr(ctx.backend, "start", None)
+        start = getattr(live.current.backend, "start", None)
         if start is not None:
             await run_in_threadpool(start)
+        live.start_watching()
         try:
             yield
         finally:
-            await run_in_threadpool(ctx.backend.close)
+            live.stop_watching()
+            await run_in_threadpool(live.close)
 
     routes = [
         Route("/", landing),
@@ -310,6 +361,16 @@ def create_app(
         Route("/.well-known/void", void),
         Route("/dumps/{name}", dump),
         Route("/queries/{name}", named_query),
+        Route("/list/", views.list_index),
+        Route("/list/index.html", views.list_index),
+        Route("/list/{name}", views.list_page),
+        Route("/search", views.search_page),
+        Route("/search.csv", views.search_page),
+        Route("/search.json", views.search_page),
+        Route("/report", views.report_page),
+        Route("/report.html", views.report_page),
+        Route("/report.json", report_json),
+        Route("/" + jsonld.CONTEXT_PATH, views.context_document),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         Route("/doc/{rest:path}", document),
         *(Route(f"/{root}/{{rest:path}}", thing) for root in describe.THING_ROOTS),
@@ -330,5 +391,12 @@ def create_app(
         },
     )
     app.state.ctx = ctx
+    app.state.live = live
+
+    def switched(new: Context) -> None:
+        app.state.ctx = new
+
+    live.on_switch.append(switched)
+    app.add_middleware(RenderCache, live=live)
     app.add_middleware(PathGuard)
     return app

@@ -122,6 +122,10 @@ class PoolConfig:
     memory_mb: int = 0  # data-segment limit of each process (0: none)
     nice: int = 0  # how much lower than the server each process runs
     isolate: bool = True  # a process that cannot be cut off from the network refuses to start
+    rewrite: tuple[str, str] = (
+        "",
+        "",
+    )  # (data base, served base): the IRIs it loads moved onto the served base
 
 
 class ProcessPool:
@@ -187,6 +191,7 @@ class ProcessPool:
                     str(c.memory_mb),
                     str(c.nice),
                     "1" if c.isolate else "0",
+                    *c.rewrite,
                 ],
                 pass_fds=(down_r, up_w),
                 stdin=subprocess.DEVNULL,
@@ -361,6 +366,7 @@ class ProcessPoolBackend:
         max_rows: int = 10_000,
         cache_bytes: int = 64 * 2**20,
         memory_mb: int = DEFAULT_MEMORY_MB,
+        rewrite: tuple[str, str] = ("", ""),
     ) -> None:
         self.timeout = timeout
         self.max_rows = max_rows
@@ -386,6 +392,7 @@ class ProcessPoolBackend:
                 wait=max(0.5, timeout / 4),
                 memory_mb=memory_mb,
                 nice=10,
+                rewrite=rewrite,  # /sparql sees the IRIs the pages show
             ),
         )
         # The build is read-only while served, so an answer stays right: recent ones are kept
@@ -494,6 +501,7 @@ def backend_for(
     workers: int | None = None,
     cache_bytes: int = 64 * 2**20,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    rewrite: tuple[str, str] = ("", ""),
 ) -> Backend:
     """The backend for what `create_app` was given: a backend, a remote store, a build's store or a pyoxigraph store."""
     if all(hasattr(store, a) for a in ("sparql", "select", "close", "max_rows")):
@@ -509,6 +517,7 @@ def backend_for(
             max_rows=max_rows,
             cache_bytes=cache_bytes,
             memory_mb=memory_mb,
+            rewrite=rewrite,
         )
     if isinstance(store, ox.Store | BuildStore):
         return DirectBackend(store, timeout=timeout, max_rows=max_rows)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pyoxigraph as ox
 
@@ -36,6 +39,11 @@ Q_EXISTS = page_query("document-exists")
 Q_GRAPH = page_query("document-graph")
 Q_ONTOLOGY = page_query("document-ontology")
 Q_LABELS = page_query("labels")
+Q_IDENTIFIERS = page_query("identifiers")
+Q_INVERSE = page_query("inverse-labels")
+PREPOSITIONS = ("by", "in", "to", "for", "from", "of", "at", "on", "with", "during", "under", "as")
+"""A label ending in one of these reads backwards as "LABEL this" ("made by this"); a noun reads
+"LABEL of" ("candidate of")."""
 
 
 @dataclass(frozen=True)
@@ -199,6 +207,14 @@ def serialize(triples: Sequence[ox.Triple], media: str) -> bytes:
 # Labels and descriptions for pages
 
 
+def term_name(iri: str) -> str:
+    """A property's or class's name when the data gives it no label: its local name in words
+    ("pressRelease" -> "press release")."""
+    name = local_name(iri)
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ")
+    return words if name[:1].isupper() else words.lower()
+
+
 def local_name(iri: str) -> str:
     tail = iri.rstrip("/#")
     for sep in ("#", "/"):
@@ -229,7 +245,88 @@ def fetch_labels(backend: Backend, iris: Iterable[str]) -> dict[str, str]:
         if rank[0] == len(LABEL_PROPERTIES) - 1 and len(text) > 90:  # statement text as a label
             text = text[:88].rstrip() + "…"
         out[key] = text
+    for i in wanted:
+        if i not in out and i in vocabulary_labels():
+            out[i] = vocabulary_labels()[i]
+    missing = [i for i in wanted if i not in out]
+    out.update(_identifiers(backend, missing))
     return out
+
+
+@cache
+def vocabulary_labels() -> dict[str, str]:
+    """Labels of other vocabularies' terms the pages show (serve/vocabulary-labels.ttl)."""
+    path = Path(__file__).resolve().parent / "vocabulary-labels.ttl"
+    return {
+        str(t.subject.value): str(t.object.value)
+        for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+        if isinstance(t.object, ox.Literal)
+    }
+
+
+def _identifiers(backend: Backend, iris: list[str]) -> dict[str, str]:
+    """Names of IRIs that have no label: a symbol, notation, file name, date, position, or their
+    type's label (queries/pages/identifiers.rq)."""
+    best: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(iris), 200):
+        chunk = []
+        for i in iris[start : start + 200]:
+            try:
+                chunk.append(ox.NamedNode(i))
+            except ValueError:
+                continue
+        if not chunk:
+            continue
+        _, rows = backend.select(with_rows(Q_IDENTIFIERS, "x", chunk))
+        for r in rows:
+            rank = int(r["rank"].value)
+            key = r["x"].value
+            if key not in best or (rank, r["l"].value) < best[key]:
+                best[key] = (rank, r["l"].value)
+    return {k: _short(" ".join(v.split()), 90) for k, (_, v) in best.items()}
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 2].rstrip() + "…"
+
+
+def inverse_labels(backend: Backend, predicates: Iterable[str]) -> dict[str, str]:
+    """How each property reads backwards: its owl:inverseOf's label where the data has one, else
+    its label phrased as "X of" (a noun) or "X this" (a label ending in a preposition)."""
+    wanted = sorted(set(predicates))
+    found: dict[str, str] = {}
+    if wanted:
+        _, rows = backend.select(with_rows(Q_INVERSE, "p", [ox.NamedNode(p) for p in wanted]))
+        found = {r["p"].value: r["l"].value for r in rows}
+    return found
+
+
+def phrase_inverse(label: str) -> str:
+    """A property's label read backwards, when the data gives no inverse."""
+    words = label.split()
+    if not words:
+        return label
+    if words[0] == "has" and len(words) > 1:  # "has part" -> "part of"
+        return " ".join(words[1:]) + " of"
+    if words[0] == "is" and words[-1] == "of" and len(words) > 2:  # "is part of" -> "has part"
+        return "has " + " ".join(words[1:-1])
+    if words[-1].lower() in PREPOSITIONS:  # "made by" -> "made by this"
+        return label + " this"
+    return label + " of"
+
+
+def external_label(bases: Bases, iri: str) -> str:
+    """A readable name for an IRI the data gives no name: its place on the web (host and path), or
+    its path under the base; never only its last segment."""
+    rel = bases.relative(iri)
+    if rel is not None:
+        return term_name(iri) if "#" in rel else rel.rstrip("/") or iri
+    parts = urlsplit(iri)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        host = parts.netloc.removeprefix("www.")
+        path = parts.path.rstrip("/")
+        return host + path + (f"?{parts.query}" if parts.query else "")
+    return iri
 
 
 @dataclass
@@ -249,6 +346,7 @@ class Arc:
     predicate: Node
     nodes: list[Node] = field(default_factory=list)
     more: int = 0
+    label: str = ""  # how the row reads: the property's label, or its inverse for incoming links
 
 
 @dataclass
@@ -267,7 +365,8 @@ class Description:
 def node(bases: Bases, labels: dict[str, str], term: Any) -> Node:
     if isinstance(term, ox.NamedNode):
         iri = term.value
-        return Node(term, labels.get(iri) or local_name(iri), bases.href(iri), bases.to_served(iri))
+        label = labels.get(iri) or external_label(bases, iri)
+        return Node(term, label, bases.href(iri), bases.to_served(iri))
     if isinstance(term, ox.Literal):
         note = term.language or ""
         if not note and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
@@ -307,10 +406,30 @@ def describe(backend: Backend, bases: Bases, iri: str, per_predicate: int = 40) 
     def order(p: str) -> tuple[int, str]:
         return (0 if p in LABEL_PROPERTIES else 1, labels.get(p) or local_name(p))
 
+    # A link to a document on the web whose path ends with one of this resource's own values
+    # (a UN document symbol) reads as that value ("A/64/726", not "726").
+    own = {
+        v.value for vs in out.values() for v in vs if isinstance(v, ox.Literal) and "/" in v.value
+    }
+    for vs in out.values():
+        for v in vs:
+            if (
+                isinstance(v, ox.NamedNode)
+                and v.value not in labels
+                and bases.relative(v.value) is None
+            ):
+                path = unquote(urlsplit(v.value).path)
+                for value in sorted(own, key=len, reverse=True):
+                    if path.endswith("/" + value):
+                        labels[v.value] = value
+                        break
+    inverse = inverse_labels(backend, inc)
+
     outgoing = [
         Arc(
             node(bases, labels, ox.NamedNode(p)),
             sorted((node(bases, labels, v) for v in vs), key=_node_key),
+            label=labels.get(p) or term_name(p),
         )
         for p, vs in sorted(out.items(), key=lambda kv: order(kv[0]))
     ]
@@ -318,12 +437,17 @@ def describe(backend: Backend, bases: Bases, iri: str, per_predicate: int = 40) 
     for p, subjects in sorted(inc.items(), key=lambda kv: order(kv[0])):
         shown = sorted((node(bases, labels, s) for s in subjects[:per_predicate]), key=_node_key)
         incoming.append(
-            Arc(node(bases, labels, ox.NamedNode(p)), shown, max(0, len(subjects) - per_predicate))
+            Arc(
+                node(bases, labels, ox.NamedNode(p)),
+                shown,
+                max(0, len(subjects) - per_predicate),
+                label=inverse.get(p) or phrase_inverse(labels.get(p) or term_name(p)),
+            )
         )
     return Description(
         iri=iri,
         served=bases.to_served(iri),
-        label=labels.get(iri) or local_name(iri),
+        label=labels.get(iri) or external_label(bases, iri),
         types=types,
         outgoing=outgoing,
         incoming=incoming,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import math
+import json
+import re
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
@@ -14,7 +15,9 @@ from .. import __version__
 from ..namespaces import PG
 from ..queries import NamedQuery, catalogue
 from ..resources import page_query
+from . import diagram
 from .describe import Description, Node, describe, fetch_labels, local_name, node
+from .tables import Table
 
 if TYPE_CHECKING:
     from .context import Context
@@ -48,6 +51,11 @@ HTML_CSP = (
     "frame-ancestors 'none'"
 )
 """The Content-Security-Policy of every HTML page: nothing but our own files."""
+SPARQL_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+)
+"""The SPARQL page's: YASGUI's result table inserts a <style> element; nothing else is loosened."""
 
 _env: Environment | None = None
 
@@ -70,6 +78,23 @@ def render(ctx: Context, template: str, **values: Any) -> str:
         .get_template(template)
         .render(ctx=ctx, prefix=ctx.bases.prefix, version=__version__, **values)
     )
+
+
+def served_query(ctx: Context, text: str) -> str:
+    """One of our own query texts with its IRIs on the served base (what /sparql answers for)."""
+    if ctx.bases.data == ctx.bases.served:
+        return text
+    return re.sub(r"<([^<>\s]*)>", lambda m: f"<{ctx.bases.to_served(m[1])}>", text)
+
+
+def sparql_settings(ctx: Context, query: str | None) -> str:
+    """The SPARQL page's settings for static/sparql.js: the endpoint, and a tab for the query asked
+    (or an example) and one per named query. JSON made safe to sit in a <script> data block."""
+    tabs = [{"name": "Query", "query": query or served_query(ctx, EXAMPLE_QUERY)}]
+    for q in sorted(catalogue().values(), key=lambda q: q.title):
+        tabs.append({"name": q.title, "query": served_query(ctx, q.text)})
+    data = json.dumps({"endpoint": f"{ctx.bases.prefix}sparql", "tabs": tabs}, ensure_ascii=False)
+    return data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _int(term: Any) -> int | None:
@@ -105,11 +130,19 @@ def landing(ctx: Context) -> str:
     ]
     _, counts = ctx.backend.select(Q_COUNTS)
     stats = {k: _int(v) for k, v in (counts[0] if counts else {}).items()}
-    stats["triples"] = ctx.manifest.get("triples")
+    stats["triples"] = None if ctx.remote else ctx.manifest.get("triples")
     themes = _themes(ctx)
+    from . import charts, lists
+
+    explore = []
+    for name in lists.names():
+        table = lists.table(ctx, name)
+        explore.append((lists.title(name), lists.href(ctx, name), table.total if table else 0))
     return render(
         ctx,
         "landing.html",
+        explore=explore,
+        chart=charts.for_list(ctx, "themes"),
         title=info.label,
         info=info,
         facts=facts,
@@ -151,63 +184,6 @@ class Excerpt:
     start: int
     end: int
     file: str
-
-
-@dataclass
-class Diagram:
-    width: int
-    height: int
-    cx: float
-    cy: float
-    center: str
-    nodes: list[dict[str, Any]] = field(default_factory=list)
-
-
-def diagram(desc: Description, limit: int = 12) -> Diagram:
-    """The resource in the middle, linked resources around it: server-side SVG, no script."""
-    neighbours: list[tuple[Node, Node, bool]] = []
-    seen: set[str] = set()
-    for arc in desc.outgoing:
-        for n in arc.nodes:
-            if not n.literal and n.iri and n.iri not in seen and len(neighbours) < limit * 2 // 3:
-                seen.add(n.iri)
-                neighbours.append((arc.predicate, n, True))
-    for arc in desc.incoming:
-        for n in arc.nodes:
-            if n.iri and n.iri not in seen and len(neighbours) < limit:
-                seen.add(n.iri)
-                neighbours.append((arc.predicate, n, False))
-    width, height = 760, 380 if neighbours else 120
-    cx, cy = width / 2, height / 2
-    d = Diagram(width, height, cx, cy, _short(desc.label, 34))
-    count = len(neighbours)
-    for i, (pred, n, outward) in enumerate(neighbours):
-        angle = -math.pi / 2 + 2 * math.pi * i / max(count, 1)
-        x, y = cx + 285 * math.cos(angle), cy + 140 * math.sin(angle)
-        d.nodes.append(
-            {
-                "x": round(x, 1),
-                "y": round(y, 1),
-                "label": _short(n.label, 26),
-                "title": n.label,
-                "href": n.href,
-                "predicate": _short(pred.label, 22),
-                "mx": round((cx + x) / 2, 1),
-                "my": round((cy + y) / 2 - 4, 1),
-                "outward": outward,
-                # the edge ends short of the boxes so the arrow head stays visible
-                "x1": round(cx + (x - cx) * 0.18, 1) if outward else round(x + (cx - x) * 0.12, 1),
-                "y1": round(cy + (y - cy) * 0.18, 1) if outward else round(y + (cy - y) * 0.12, 1),
-                "x2": round(x + (cx - x) * 0.12, 1) if outward else round(cx + (x - cx) * 0.18, 1),
-                "y2": round(y + (cy - y) * 0.12, 1) if outward else round(cy + (y - cy) * 0.18, 1),
-            }
-        )
-    return d
-
-
-def _short(text: str, n: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
 def excerpts(ctx: Context, iri: str) -> list[Excerpt]:
@@ -323,6 +299,8 @@ def candidature(ctx: Context, iri: str, candidature_desc: Description) -> dict[s
 
 
 def resource(ctx: Context, iri: str) -> str:
+    from . import charts
+
     desc = describe(ctx.backend, ctx.bases, iri)
     types = {t.term.value for t in desc.types}
     extra: dict[str, Any] = {}
@@ -330,8 +308,11 @@ def resource(ctx: Context, iri: str) -> str:
     if PG + "Candidature" in types:
         template = "candidature.html"
         extra = candidature(ctx, iri, desc)
+        extra["chart"] = charts.themes_of(ctx, extra["groups"])
     else:
         extra["excerpts"] = excerpts(ctx, iri)
+    if PG + "State" in types:
+        extra["chart"] = charts.candidatures_timeline(ctx, state=iri)
     if iri == PG.rstrip("#"):
         _, rows = ctx.backend.select(Q_TERMS)
         terms: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -354,7 +335,7 @@ def resource(ctx: Context, iri: str) -> str:
         template,
         title=desc.label,
         desc=desc,
-        diagram=diagram(desc),
+        graph_svg=diagram.svg(desc),
         formats=formats,
         is_type=lambda t: t in types,
         **extra,
@@ -381,29 +362,26 @@ def json_row(ctx: Context, names: list[str], binding: dict[str, Any]) -> list[No
     return out
 
 
-def term_row(
-    ctx: Context, names: list[str], row: dict[str, Any], labels: dict[str, str]
-) -> list[Node | None]:
-    return [None if row.get(n) is None else node(ctx.bases, labels, row[n]) for n in names]
-
-
 def query_page(
     ctx: Context,
     query: NamedQuery,
-    names: list[str],
-    rows: list[dict[str, Any]],
+    table: Table | None,
     params: dict[str, str],
     error: str | None = None,
 ) -> str:
-    iris = {v.value for r in rows for v in r.values() if isinstance(v, ox.NamedNode)}
-    labels = fetch_labels(ctx.backend, iris) if iris and len(iris) < 2000 else {}
+    from urllib.parse import urlencode
+
+    if table is not None:
+        suffix = f"?{urlencode(params)}" if params else ""
+        table.downloads = {
+            f: f"{ctx.bases.prefix}queries/{query.name}.{f}{suffix}" for f in ("csv", "json")
+        }
     return render(
         ctx,
         "query.html",
         title=query.title,
         query=query,
-        names=names,
-        rows=[term_row(ctx, names, r, labels) for r in rows],
+        table=table,
         params=params,
         error=error,
     )

@@ -16,7 +16,8 @@ from starlette.responses import PlainTextResponse, Response
 from ..namespaces import DCTERMS, PREFIXES, RDF, RDFS, VOID
 from . import conneg, pages
 from .backend import BackendError
-from .pages import HTML_CSP
+from .context import ctx_of
+from .pages import SPARQL_CSP
 
 if TYPE_CHECKING:
     from .context import Context
@@ -109,7 +110,7 @@ def _media(request: Request, params: list[tuple[str, str]]) -> tuple[str | None,
 
 
 async def endpoint(request: Request) -> Response:
-    ctx: Context = request.app.state.ctx
+    ctx = ctx_of(request)
     if request.method == "OPTIONS":
         return Response(status_code=204, headers=_cors())
     if request.method not in ("GET", "HEAD", "POST"):
@@ -189,6 +190,7 @@ async def _html_results(request: Request, ctx: Context, query: str) -> Response:
         "sparql.html",
         title="SPARQL query",
         query=query,
+        settings=pages.sparql_settings(ctx, query),
         error=error,
         names=names,
         rows=[pages.json_row(ctx, names, r) for r in rows],
@@ -201,7 +203,7 @@ async def _html_results(request: Request, ctx: Context, query: str) -> Response:
 
 
 def _html_headers() -> dict[str, str]:
-    return _cors({"Vary": "Accept", "Content-Security-Policy": HTML_CSP})
+    return _cors({"Vary": "Accept", "Content-Security-Policy": SPARQL_CSP})
 
 
 async def _describe_service(request: Request, ctx: Context) -> Response:
@@ -211,7 +213,8 @@ async def _describe_service(request: Request, ctx: Context) -> Response:
             ctx,
             "sparql.html",
             title="SPARQL query",
-            query=pages.EXAMPLE_QUERY,
+            query=pages.served_query(ctx, pages.EXAMPLE_QUERY),
+            settings=pages.sparql_settings(ctx, None),
             error=None,
             names=[],
             rows=[],
@@ -279,13 +282,13 @@ def service_description(ctx: Context) -> list[ox.Triple]:
     ):
         t.append((endpoint, SD + "resultFormat", n(FORMATS + fmt)))
     for graph in ctx.graphs():
-        # sd:name is the IRI a query names the graph by (queries see the data's own IRIs)
+        # sd:name is the IRI a query names the graph by: on the served base, as the pages show it
         key = re.sub(r"[^A-Za-z0-9]+", "-", graph.removeprefix(ctx.bases.data)).strip("-")
         node = n(ctx.bases.served + "sparql#graph-" + key)
         t += [
             (dataset, SD + "namedGraph", node),
             (node, RDF + "type", n(SD + "NamedGraph")),
-            (node, SD + "name", n(graph)),
+            (node, SD + "name", n(ctx.bases.to_served(graph))),
         ]
     t.append((described, VOID + "sparqlEndpoint", endpoint))
     return [ox.Triple(s, n(p), o) for s, p, o in t]

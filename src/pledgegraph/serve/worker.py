@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -224,8 +225,17 @@ def _prefixes() -> dict[str, str]:
     return PREFIXES
 
 
+_NAMES_GRAPHS = re.compile(r"\b(GRAPH|FROM)\b", re.IGNORECASE)
+_COMMENT_LINES = re.compile(r"^\s*#.*$", re.MULTILINE)
+
+
 def run_select(store: Queryable, query: str, bindings: Mapping[str, Any] | None) -> Reply:
-    result = _query(store, query, bindings)
+    """The app's own queries (never a client's: those come as "sparql" and are checked on their
+    parse tree). Whether one reads named graphs is told by its words, which a parser would take
+    tens of milliseconds to confirm for every labels query of every page; a false "yes" only sends
+    it to the complete store, which answers it the same."""
+    words = _COMMENT_LINES.sub("", query)
+    result = _query(store, query, bindings, graphs=bool(_NAMES_GRAPHS.search(words)))
     if not isinstance(result, ox.QuerySolutions):
         return ("error", 500, "not a SELECT query")
     names = [v.value for v in result.variables]
@@ -271,15 +281,57 @@ def handle(store: Queryable | None, request: tuple[Any, ...]) -> Reply:
         return ("error", 500, f"the query failed: {type(e).__name__}: {first_line(str(e), 500)}")
 
 
-def _open_store(store_path: str) -> Queryable:
+def _open_store(store_path: str, rewrite: tuple[str, str] = ("", "")) -> Queryable:
     """The build in memory (pyoxigraph answers 3-5x faster from memory than from RocksDB), or the
-    on-disk store read-only where the build's files are not beside it."""
+    on-disk store read-only where the build's files are not beside it. With `rewrite` (data base,
+    served base), the IRIs under the data's base are moved onto the served base as they are loaded."""
     from ..store import load_in_memory
 
-    build = Path(store_path).parent
+    build = _pinned(Path(store_path).parent)
+    if rewrite[0] and rewrite[0] != rewrite[1]:
+        return _rewritten(build, *rewrite)
     if (build / "dataset.nq").is_file() and (build / "graph.ttl").is_file():
-        return load_in_memory(build)
-    return ox.Store.read_only(store_path)
+        store = load_in_memory(build)
+        store.complete  # noqa: B018 - opened now, while the build is certainly there
+        return store
+    return ox.Store.read_only(str(build / "store"))
+
+
+def _pinned(build: Path) -> Path:
+    """The build's folder by a path that stays on it when a newer build is swapped in (an open
+    descriptor, kept for the process's life): what this process loads later is of its own build."""
+    try:
+        fd = os.open(build, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return build
+    pinned = Path(f"/proc/self/fd/{fd}")
+    return pinned if pinned.is_dir() else build
+
+
+def _rewritten(build: Path, data: str, served: str) -> BuildStore:
+    """The build in memory with its IRIs on the served base: what `--base` serves at /sparql, so a
+    query sees the IRIs the pages and documents show (the pages' own queries run on the data's IRIs)."""
+
+    def move(term: Any) -> Any:
+        if isinstance(term, ox.NamedNode) and term.value.startswith(data):
+            return ox.NamedNode(served + term.value[len(data) :])
+        return term
+
+    def load(path: Path, fmt: ox.RdfFormat, union: bool) -> ox.Store:
+        store = ox.Store()
+        quads = [
+            ox.Quad(move(q.subject), move(q.predicate), move(q.object), move(q.graph_name))
+            for q in ox.parse(path=str(path), format=fmt)
+        ]
+        store.bulk_extend(quads)
+        if union:
+            store.bulk_extend([ox.Quad(q.subject, q.predicate, q.object) for q in quads])
+        return store
+
+    return BuildStore(
+        load(build / "graph.ttl", ox.RdfFormat.TURTLE, False),
+        lambda: load(build / "dataset.nq", ox.RdfFormat.N_QUADS, True),
+    )
 
 
 def serve_forever(
@@ -290,6 +342,7 @@ def serve_forever(
     memory_mb: int = 0,
     nice: int = 0,
     isolate: bool = True,
+    rewrite: tuple[str, str] = ("", ""),
 ) -> None:
     """The worker process: load the build, confine itself, then answer requests until the pipe closes.
 
@@ -304,7 +357,7 @@ def serve_forever(
     store: Queryable | None = None
     try:
         if store_path is not None:
-            store = _open_store(store_path)
+            store = _open_store(store_path, rewrite)
     except (OSError, StoreError) as e:
         replies.send(("error", 500, f"cannot open the store: {e}"))
         return
@@ -335,6 +388,7 @@ def main(argv: list[str]) -> int:
     memory_mb, nice, isolate = (
         (int(argv[3]), int(argv[4]), argv[5] == "1") if len(argv) > 5 else (0, 0, False)
     )
+    rewrite = (argv[6], argv[7]) if len(argv) > 7 else ("", "")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops us
     _die_with_parent()
     serve_forever(
@@ -344,6 +398,7 @@ def main(argv: list[str]) -> int:
         memory_mb=memory_mb,
         nice=nice,
         isolate=isolate,
+        rewrite=rewrite,
     )
     return 0
 
