@@ -488,3 +488,23 @@ def test_error_responses_never_show_a_traceback(client: Any) -> None:
         r = client.get(path)
         no_trace(r)
         json.dumps(r.text)
+
+
+def test_letter_text_is_published_as_read(client: Any) -> None:
+    """The text the spans' offsets index is served as plain text, so anyone can check an offset."""
+    nif = "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#"
+    query = (
+        f"SELECT ?s ?b ?e WHERE {{ ?span <{nif}referenceContext> <{BASE}id/source/BLR-2007-04-09> ;"
+        f" <{nif}beginIndex> ?b ; <{nif}endIndex> ?e ; <{nif}anchorOf> ?s }}"
+    )
+    rows = client.get("/sparql", params={"query": query}, headers={"Accept": SPARQL_JSON}).json()
+    spans = rows["results"]["bindings"]
+    assert len(spans) > 20
+    r = client.get("/doc/id/source/BLR-2007-04-09.txt")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/plain; charset=utf-8"
+    assert "describedby" in r.headers["link"]
+    for span in spans:
+        begin, end = int(span["b"]["value"]), int(span["e"]["value"])
+        assert r.text[begin:end] == span["s"]["value"]
+    assert client.get("/doc/id/source/XXX-1999-01-01.txt").status_code == 404

@@ -218,7 +218,7 @@ def _build(
             for lt in letters
         ]
         parts += [reference_part(ref, iris), ontology_part(iris)]
-        parts.append(description_part(iris, letters, {p.iri: p.count for p in parts}))
+        parts.append(description_part(iris, letters, parts, ref))
     previous = Path(out).resolve() if reuse else None
     with watch.stage("write"):
         triples = write_build(

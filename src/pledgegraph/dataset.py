@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
 from . import __version__, resources
 from .iris import Iris
-from .namespaces import DCTERMS, PREFIXES, PROV, RDF, VOID, XSD
+from .namespaces import DCAT, DCTERMS, PREFIXES, PROV, RDF, RDFS, VOID, XSD
 from .rdf import rdf_bytes
 from .reference import Reference
 from .sources import Letter, nt
@@ -37,40 +39,144 @@ def reference_part(ref: Reference, iris: Iris) -> GraphPart:
     )
 
 
-def description_part(iris: Iris, letters: Sequence[Letter], graphs: dict[str, int]) -> GraphPart:
-    """DCAT and VoID description of the dataset: the template of data/dataset.ttl, with the counts
-    per graph, the sources read and the software's version added."""
+def description_part(
+    iris: Iris, letters: Sequence[Letter], parts: Sequence[GraphPart], ref: Reference
+) -> GraphPart:
+    """The DCAT and VoID description of the dataset: the template of data/dataset.ttl with what only
+    the build knows added: the distinct counts of the whole and of each graph, the dataset's version
+    (a digest of its graphs), the build activity (what it used, the software that ran it), the
+    temporal coverage, and the issue date when the environment fixes one (SOURCE_DATE_EPOCH)."""
     template = ox.parse(
         path=str(resources.dataset_template()), format=ox.RdfFormat.TURTLE, base_iri=iris.base
     )
     ds = ox.NamedNode(iris.dataset)
+    version = hashlib.sha256(
+        "".join(f"{p.iri} {p.digest()}\n" for p in sorted(parts, key=lambda p: p.iri)).encode()
+    ).hexdigest()[:16]
+    activity = ox.NamedNode(iris.build_activity(version))
+    software = ox.NamedNode(iris.software(__version__))
 
-    def integer(n: int) -> ox.Literal:
-        return ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))
-
-    triples = list(template)
     added: list[tuple[ox.NamedNode, str, ox.NamedNode | ox.Literal]] = [
-        (ds, DCTERMS + "hasVersion", ox.Literal(__version__)),
+        (ds, DCAT + "version", ox.Literal(version)),
         (ds, VOID + "uriSpace", ox.Literal(iris.uri_space)),
-        (ds, VOID + "triples", integer(sum(graphs.values()))),
-        (ds, VOID + "entities", integer(len(letters))),
+        *_void_statistics(ds, parts, iris.uri_space),
+        (ds, PROV + "wasGeneratedBy", activity),
+        (activity, RDF + "type", ox.NamedNode(PROV + "Activity")),
+        (activity, RDFS + "label", ox.Literal(f"build {version} of the dataset", language="en")),
+        (activity, PROV + "wasAssociatedWith", software),
+        (software, RDF + "type", ox.NamedNode(PROV + "SoftwareAgent")),
+        (software, RDFS + "label", ox.Literal(f"pledgegraph {__version__}", language="en")),
     ]
-    for graph, count in sorted(graphs.items()):
-        sub = ox.NamedNode(graph)
+    for part in sorted(parts, key=lambda p: p.iri):
+        sub = ox.NamedNode(part.iri)
         added += [
             (ds, VOID + "subset", sub),
             (sub, RDF + "type", ox.NamedNode(VOID + "Dataset")),
-            (sub, VOID + "triples", integer(count)),
+            *_void_statistics(sub, [part], iris.uri_space),
         ]
-    for letter in letters:
-        source = ox.NamedNode(iris.source(letter.key))
-        added += [(ds, DCTERMS + "source", source), (ds, PROV + "wasDerivedFrom", source)]
-    for ref_file in resources.reference_files():
-        added.append(
-            (ds, PROV + "wasDerivedFrom", ox.NamedNode(iris.reference_source(ref_file.stem)))
-        )
-    triples += [ox.Triple(s, ox.NamedNode(p), o) for s, p, o in added]
+    used = [iris.source(letter.key) for letter in letters]
+    used += [iris.reference_source(f.stem) for f in resources.reference_files()]
+    for iri in sorted(used):
+        added += [
+            (ds, PROV + "wasDerivedFrom", ox.NamedNode(iri)),
+            (activity, PROV + "used", ox.NamedNode(iri)),
+        ]
+
+    dates = sorted(
+        [d for letter in letters if (d := letter.extraction.candidature.letter_date)]
+        + [e.date for e in ref.elections]
+    )
+    if dates:
+        period = ox.NamedNode(iris.dataset_period)
+        added += [
+            (ds, DCTERMS + "temporal", period),
+            (period, RDF + "type", ox.NamedNode(DCTERMS + "PeriodOfTime")),
+            (period, DCAT + "startDate", _date(dates[0])),
+            (period, DCAT + "endDate", _date(dates[-1])),
+        ]
+    if stamp := _release_time():
+        catalog = ox.NamedNode(iris.catalog)
+        added += [
+            (catalog, DCTERMS + "issued", stamp),
+            (catalog, DCTERMS + "modified", stamp),
+            (ds, DCTERMS + "issued", stamp),
+            (ds, DCTERMS + "modified", stamp),
+            (activity, PROV + "endedAtTime", stamp),
+        ]
+    triples = list(template) + [ox.Triple(s, ox.NamedNode(p), o) for s, p, o in added]
     return GraphPart.of(iris.dataset_graph, triples)
+
+
+def _integer(n: int) -> ox.Literal:
+    return ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))
+
+
+def _date(value: str) -> ox.Literal:
+    return ox.Literal(value, datatype=ox.NamedNode(XSD + ("date" if len(value) == 10 else "gYear")))
+
+
+def _release_time() -> ox.Literal | None:
+    """The time of a reproducible build (SOURCE_DATE_EPOCH, https://reproducible-builds.org/specs/
+    source-date-epoch/): without it the description states no time, so that the same input gives the
+    same bytes."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw.isdigit():
+        return None
+    when = datetime.fromtimestamp(int(raw), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ox.Literal(when, datatype=ox.NamedNode(XSD + "dateTime"))
+
+
+def _void_statistics(
+    subject: ox.NamedNode, parts: Sequence[GraphPart], uri_space: str
+) -> list[tuple[ox.NamedNode, str, ox.Literal]]:
+    """VoID's figures of the union of `parts`, each triple counted once however many graphs state it:
+    triples, entities (subjects in the dataset's URI space), distinct subjects, properties, classes."""
+    subjects: set[str] = set()
+    properties: set[str] = set()
+    classes: set[str] = set()
+    type_ = f"<{RDF}type>"
+    for part in parts:
+        subjects.update(part.blocks)
+        for line in part.lines:
+            s_end = line.index(" ")
+            p_end = line.index(" ", s_end + 1)
+            predicate = line[s_end + 1 : p_end]
+            properties.add(predicate)
+            if predicate == type_:
+                classes.add(line[p_end + 1 : -3])
+    entities = sum(1 for s in subjects if s.startswith(f"<{uri_space}"))
+    return [
+        (subject, VOID + "triples", _integer(distinct_triples(parts))),
+        (subject, VOID + "entities", _integer(entities)),
+        (subject, VOID + "distinctSubjects", _integer(len(subjects))),
+        (subject, VOID + "properties", _integer(len(properties))),
+        (subject, VOID + "classes", _integer(len(classes))),
+    ]
+
+
+def distinct_triples(parts: Sequence[GraphPart]) -> int:
+    """The number of distinct triples in the union of `parts` (a subject several graphs describe may
+    have the same triple in each)."""
+    total = sum(len(part.lines) for part in parts)
+    for subject, group in _shared_subjects(parts).items():
+        described = [_lines_of(part, subject) for part in group]
+        total -= sum(len(lines) for lines in described) - len(
+            {x for lines in described for x in lines}
+        )
+    return total
+
+
+def _owners(parts: Sequence[GraphPart]) -> dict[str, list[GraphPart]]:
+    """The graphs that describe each subject."""
+    owners: dict[str, list[GraphPart]] = defaultdict(list)
+    for part in parts:
+        for subject in part.blocks:
+            owners[subject].append(part)
+    return owners
+
+
+def _shared_subjects(parts: Sequence[GraphPart]) -> dict[str, list[GraphPart]]:
+    return {s: group for s, group in _owners(parts).items() if len(group) > 1}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -146,10 +252,7 @@ def lines_digest(lines: Sequence[str]) -> str:
 
 def union_turtle(parts: Sequence[GraphPart]) -> tuple[bytes, int]:
     """graph.ttl from the parts' blocks, and the number of distinct triples."""
-    owners: dict[str, list[GraphPart]] = defaultdict(list)
-    for part in parts:
-        for subject in part.blocks:
-            owners[subject].append(part)
+    owners = _owners(parts)
     out = [_prefix_header()]
     # Every line counts once, except the lines of subjects that several graphs describe: those are
     # merged, and counted once each after dropping the duplicates.

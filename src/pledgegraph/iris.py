@@ -52,6 +52,23 @@ class Iris:
         return self.id("")
 
     @property
+    def catalog(self) -> str:
+        return self.id("catalog")
+
+    @property
+    def dataset_period(self) -> str:
+        """The dataset's temporal coverage (a dcterms:PeriodOfTime)."""
+        return self.id("dataset/period")
+
+    def build_activity(self, version: str) -> str:
+        """The build that made the dataset of this version (a digest of its graphs)."""
+        return self.id(f"build/{version}")
+
+    def software(self, version: str) -> str:
+        """pledgegraph at a release, the software agent of the builds."""
+        return self.id(f"software/pledgegraph/{version}")
+
+    @property
     def sparql(self) -> str:
         return f"{self.base}sparql"
 

@@ -165,7 +165,10 @@ def document(request: Request) -> Response:
     rel = _rel(request)
     if not rel.startswith("doc/"):
         raise HTTPException(404)
-    rel, media = describe.split_suffix(rel[len("doc/") :])
+    rel = rel[len("doc/") :]
+    if rel.endswith(".txt") and (text := ctx.source_text(ctx.bases.data + rel[: -len(".txt")])):
+        return _letter_text(ctx, rel[: -len(".txt")], text)
+    rel, media = describe.split_suffix(rel)
     listed = lists.collections(ctx).get(rel.removesuffix("index.html"))
     if listed is not None and media in (None, "text/html"):
         return _html(views.render_list(ctx, listed, views.params_of(request)))
@@ -186,6 +189,15 @@ def document(request: Request) -> Response:
             f"{ctx.bases.prefix}doc/{rel.rstrip('/')}.{conneg.EXTENSIONS[media]}"
         )
     return render_document(ctx, iri, media, headers)
+
+
+def _letter_text(ctx: Context, rel: str, text: str) -> Response:
+    """A letter's text exactly as the build read it: the string its spans' offsets index (NIF)."""
+    headers = {
+        "Access-Control-Allow-Origin": "*",
+        "Link": f'<{ctx.bases.prefix}doc/{rel}.ttl>; rel="describedby"; type="text/turtle"',
+    }
+    return Response(text.encode("utf-8"), media_type="text/plain; charset=utf-8", headers=headers)
 
 
 def render_document(
