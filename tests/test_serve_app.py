@@ -12,6 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 import serve_fixtures
+from pledgegraph.resources import ontology_file
 from serve_fixtures import BLR
 
 # the shared fixtures, used by name in this module
@@ -508,3 +509,37 @@ def test_letter_text_is_published_as_read(client: Any) -> None:
         begin, end = int(span["b"]["value"]), int(span["e"]["value"])
         assert r.text[begin:end] == span["s"]["value"]
     assert client.get("/doc/id/source/XXX-1999-01-01.txt").status_code == 404
+
+
+def test_ontology_documentation_is_pylode(client: Any) -> None:
+    r = client.get("/ontology", headers={"Accept": "text/html"})
+    assert r.status_code == 200  # after the 303 to /doc/ontology
+    assert "pyLODE" in r.text and "Candidature" in r.text
+    assert 'src="http' not in r.text  # self-contained: nothing loaded from the internet
+
+
+def test_each_concept_scheme_has_a_page_of_its_concepts(client: Any) -> None:
+    store = ox.Store()
+    for name in ("themes.ttl", "vocabulary.ttl"):
+        store.load(path=str(ontology_file(name)), format=ox.RdfFormat.TURTLE)
+    schemes = [
+        r["s"].value
+        for r in store.query(
+            "SELECT ?s (COUNT(?c) AS ?n) WHERE { ?s a <http://www.w3.org/2004/02/skos/core#ConceptScheme> ."
+            " ?c <http://www.w3.org/2004/02/skos/core#inScheme> ?s } GROUP BY ?s"
+        )
+    ]
+    assert len(schemes) >= 10
+    for scheme in schemes:
+        (count,) = [
+            int(r["n"].value)
+            for r in store.query(
+                f"SELECT (COUNT(?c) AS ?n) WHERE {{ ?c <http://www.w3.org/2004/02/skos/core#inScheme> <{scheme}> }}"
+            )
+        ]
+        page = client.get(f"/doc/{scheme.removeprefix(BASE).rstrip('/')}.html")
+        assert page.status_code == 200, scheme
+        assert page.text.count("<tr id=") == count, scheme
+    themes = client.get("/doc/theme.html").text
+    # narrower themes are indented under their broader one
+    assert themes.index("National commitments") < themes.index("National human rights institution")

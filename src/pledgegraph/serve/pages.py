@@ -12,10 +12,10 @@ import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from .. import __version__
-from ..namespaces import PG
+from ..namespaces import PG, SKOS
 from ..queries import NamedQuery, catalogue
 from ..resources import page_query
-from . import diagram
+from . import diagram, ontodocs
 from .describe import Description, Node, describe, fetch_labels, local_name, node
 from .tables import Table
 
@@ -44,7 +44,7 @@ Q_THEMES = page_query("landing-themes")
 Q_LETTER = page_query("candidature-letter")
 Q_PLEDGES = page_query("candidature-pledges")
 Q_EVIDENCE = page_query("resource-evidence")
-Q_TERMS = page_query("ontology-terms")
+Q_CONCEPTS = page_query("scheme-concepts")
 
 HTML_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -301,6 +301,9 @@ def candidature(ctx: Context, iri: str, candidature_desc: Description) -> dict[s
 def resource(ctx: Context, iri: str) -> str:
     from . import charts
 
+    if (documentation := ontodocs.page(iri)) is not None:
+        return documentation  # the ontology: pyLODE's page of it
+
     desc = describe(ctx.backend, ctx.bases, iri)
     types = {t.term.value for t in desc.types}
     extra: dict[str, Any] = {}
@@ -313,22 +316,8 @@ def resource(ctx: Context, iri: str) -> str:
         extra["excerpts"] = excerpts(ctx, iri)
     if PG + "State" in types:
         extra["chart"] = charts.candidatures_timeline(ctx, state=iri)
-    if iri == PG.rstrip("#"):
-        _, rows = ctx.backend.select(Q_TERMS)
-        terms: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        for r in rows:
-            t = terms.setdefault(
-                r["t"].value,
-                {"name": local_name(r["t"].value), "types": [], "label": "", "comment": ""},
-            )
-            kind = local_name(r["type"].value)
-            if kind not in t["types"]:
-                t["types"].append(kind)
-            if r.get("label") is not None:
-                t["label"] = r["label"].value
-            if r.get("comment") is not None:
-                t["comment"] = r["comment"].value
-        extra["terms"] = list(terms.values())
+    if SKOS + "ConceptScheme" in types:
+        extra["concepts"] = scheme_concepts(ctx, iri)
     formats = [(ext, ctx.bases.page(iri, ext)) for ext in ("ttl", "jsonld", "nt", "rdf")]
     return render(
         ctx,
@@ -340,6 +329,36 @@ def resource(ctx: Context, iri: str) -> str:
         is_type=lambda t: t in types,
         **extra,
     )
+
+
+def scheme_concepts(ctx: Context, scheme: str) -> list[dict[str, Any]]:
+    """A scheme's concepts as a tree (top concepts first, each followed by its narrower ones), with
+    the depth of each: the scheme's page lists them indented."""
+    _, rows = ctx.backend.select(Q_CONCEPTS, {"scheme": ox.NamedNode(scheme)})
+    concepts: OrderedDict[str, dict[str, Any]] = OrderedDict()
+    for r in rows:
+        c = concepts.setdefault(
+            r["c"].value,
+            {"node": node(ctx.bases, {}, r["c"]), "label": "", "notation": "", "definition": ""},
+        )
+        c["node"].label = r["label"].value if r.get("label") else local_name(r["c"].value)
+        for key in ("notation", "definition"):
+            if r.get(key) is not None:
+                c[key] = r[key].value
+        c.setdefault("broader", r["broader"].value if r.get("broader") else None)
+    children: dict[str | None, list[str]] = {}
+    for iri, c in concepts.items():
+        parent = c["broader"] if c["broader"] in concepts else None
+        children.setdefault(parent, []).append(iri)
+    tree: list[dict[str, Any]] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for iri in children.get(parent, []):
+            tree.append({**concepts[iri], "depth": depth, "id": local_name(iri)})
+            walk(iri, depth + 1)
+
+    walk(None, 0)
+    return tree
 
 
 # --------------------------------------------------------------------------------------------------
