@@ -23,6 +23,7 @@ MANIFEST = "manifest.json"  # the base, the letters and their graphs' digests
 SOURCES = "sources"  # the text of each letter as read, which the offsets index
 REPORTS = ("report.ttl", "report.txt", "report.json")
 SEARCH = "search.sqlite"  # the full-text index of the statements
+IDENTIFIERS = "identifiers.json"  # the statements' IRIs and those retired since earlier builds
 
 
 class BuildError(Exception):
@@ -100,6 +101,16 @@ class BuildFolder:
                 return f.read()
         except OSError:
             return None
+
+    @cached_property
+    def retired(self) -> dict[str, str | None]:
+        """IRIs of statements earlier builds published and this one has not: each with its successor,
+        or None when the build knows none (identifiers.py writes them)."""
+        try:
+            data = json.loads((self.path / IDENTIFIERS).read_text(encoding="utf-8"))
+            return dict(data.get("retired", {}))
+        except (OSError, ValueError, AttributeError):
+            return {}
 
     def load_dataset(self) -> list[ox.Quad]:
         """Every quad of the dataset; BuildError with one line when it cannot be read."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import __version__, outdir
+from . import __version__, identifiers, outdir
 from .buildfolder import DATASET, MANIFEST, SEARCH, SOURCES, STORE, UNION, BuildError, text_name
 from .dataset import GraphPart, nquads, union_turtle
 from .findings import Finding
@@ -43,7 +43,8 @@ def write_build(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = outdir.new_folder(out)
     try:
-        triples = _write_outputs(tmp, iris, letters, parts, findings, previous, watch)
+        # The ledger of IRIs goes on from the build being replaced, with the cache or without it.
+        triples = _write_outputs(tmp, iris, letters, parts, findings, previous, watch, out)
         outdir.swap_in(tmp, out)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -62,6 +63,7 @@ def _write_outputs(
     findings: list[Finding],
     previous: Path | None,
     watch: Stopwatch | None,
+    ledger_of: Path | None = None,
 ) -> int:
     ttl, triples = union_turtle(parts)
     (tmp / UNION).write_bytes(ttl)
@@ -117,6 +119,12 @@ def _write_outputs(
         "graphs": dict(sorted(digests.items())),
     }
     (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    identifiers.write(
+        tmp,
+        identifiers.ledger(
+            identifiers.statements(iris, letters), identifiers.read(ledger_of, iris.base)
+        ),
+    )
     # Last: the marker says the folder is a complete build, and which store files it wrote.
     outdir.write_marker(tmp, "build", store=store_fingerprint(tmp / STORE))
     return triples

@@ -151,11 +151,38 @@ def thing(request: Request) -> Response:
         return RedirectResponse(f"{ctx.bases.prefix}doc/{rel}", status_code=303)
     iri = describe.resolve(ctx.backend, ctx.bases, rel)
     if iri is None:
-        raise HTTPException(404)
+        return _retired(ctx, rel, media, document=False)
     rel = rel.rstrip("/")
     target = f"{ctx.bases.prefix}doc/{rel}" + (f".{conneg.EXTENSIONS[media]}" if media else "")
     return RedirectResponse(
         target, status_code=303, headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
+    )
+
+
+def _retired(ctx: Context, rel: str, media: str | None, *, document: bool) -> Response:
+    """A statement IRI an earlier build published and this one has not: 301 to its successor where
+    the build knows it, else 410 Gone (identifiers.py keeps the ledger); any other IRI: 404."""
+    folder = ctx.folder
+    retired = ctx.once("retired", lambda: folder.retired if folder else {})
+    iri = ctx.bases.data + rel.rstrip("/")
+    if iri not in retired:
+        raise HTTPException(404)
+    successor = retired[iri]
+    if successor is None:
+        return PlainTextResponse(
+            "gone: this statement was in an earlier build of its letter, and its words are no longer"
+            " in the letter\n",
+            status_code=410,
+        )
+    target = ctx.bases.relative(successor)
+    assert target is not None
+    target = (f"doc/{target}" if document else target) + (
+        f".{conneg.EXTENSIONS[media]}" if media else ""
+    )
+    return RedirectResponse(
+        f"{ctx.bases.prefix}{target}",
+        status_code=301,
+        headers={"Access-Control-Allow-Origin": "*"},
     )
 
 
@@ -174,7 +201,7 @@ def document(request: Request) -> Response:
         return _html(views.render_list(ctx, listed, views.params_of(request)))
     iri = describe.resolve(ctx.backend, ctx.bases, rel)
     if iri is None:
-        raise HTTPException(404)
+        return _retired(ctx, rel, media, document=True)
     headers = {"Access-Control-Allow-Origin": "*"}
     if media is None:
         media = conneg.negotiate(request.headers.get("accept"), conneg.DOCUMENT_OFFERS)
