@@ -543,3 +543,32 @@ def test_each_concept_scheme_has_a_page_of_its_concepts(client: Any) -> None:
     themes = client.get("/doc/theme.html").text
     # narrower themes are indented under their broader one
     assert themes.index("National commitments") < themes.index("National human rights institution")
+
+
+def test_election_page_shows_groups_seats_votes_and_letters(client: Any) -> None:
+    """The 2007 election (UNIS/INF/208): Eastern European States, 2 seats, Slovenia and Bosnia and
+    Herzegovina elected, Belarus not, with 78 votes (RIA Novosti via data.minsk.by) and its letter."""
+    page = client.get("/doc/id/election/2007.html").text
+    assert "Results by regional group" in page
+    east = page[page.index("Eastern European States</a>: 2 seats") :]
+    east = east[: east.index("</table>")]
+    assert "Slovenia" in east and "Belarus" in east
+    row = east[east.index("<tbody>") :]
+    row = row[row.index("Belarus") :]
+    row = row[: row.index("</tr>")]
+    assert "Not elected" in row and ">78<" in row and "BLR-2007-04-09" in row
+    assert '<g class="bar">' in east  # the votes as bars
+
+
+def test_state_page_is_a_profile(client: Any) -> None:
+    page = client.get("/doc/id/state/BLR.html").text
+    assert "Candidatures and terms" in page  # the timeline
+    cands = page[page.index("<h2>Candidatures</h2>") : page.index("<h2>Treaty record</h2>")]
+    assert "Not elected" in cands and "(20)" in cands  # the 2007 letter and its 20 pledges
+    treaties = page[page.index("<h2>Treaty record</h2>") :]
+    treaties = treaties[: treaties.index("</table>")]
+    assert treaties.count("<tr>") == 1 + 18  # the 9 core treaties and 9 optional protocols
+    # Belarus ratified the Convention against Torture in 1987 (UN Treaty Collection, IV-9)
+    cat = treaties[treaties.index("<code>CAT</code>") :]
+    assert "Party" in cat[: cat.index("</tr>")] and "1987" in cat[: cat.index("</tr>")]
+    assert ">id/treaty/" not in treaties  # every instrument linked by its title, never its IRI
