@@ -11,33 +11,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from ..extract import Extraction, lexicon
 from ..extract.statements import mentions_state
 from .instruments import Instruments, Mention
 from .model import CONTRADICTED, NOT_CHECKABLE, SUPPORTED, ClaimCheck
-from .record import Party, Record, before, human
+from .reading import Clause, Part, cardinal, clauses, verdict
+from .record import Party, Record, human
+from .service import ServiceChecks
 
 _PARTY = lexicon.pattern("treaty-party")
 _SIGNED = lexicon.pattern("treaty-signed")
 _NOT_ASSERTED = lexicon.pattern("not-asserted")
-_CLAUSE_END = lexicon.pattern("clause-end")
 _CORE_SET = lexicon.pattern("core-set")
 _COUNT_ALL = lexicon.cue_patterns("count-all")
 _COUNT_NUMBER = lexicon.cue_patterns("count-number")
-_CARDINALS = lexicon.cue_patterns("cardinal")
 _STATED_YEAR = lexicon.cue_patterns("stated-year")
 _STANDING = lexicon.pattern("standing-invitation")
 _EXTENDED = lexicon.pattern("extended")
 _SERVICE = lexicon.pattern("council-service")
-_COUNCIL = lexicon.pattern("council-body")
-_OTHER_BODY = lexicon.pattern("other-body")
-_SERVICE_YEARS = lexicon.cue_patterns("service-years")
-# Between a verb of service and the body: "served on the", "a member of the United Nations".
-_COUNCIL_IN_CUE = re.compile(r"\b(?:Council|HRC)\b")  # "a Council member": the cue's own words
-_LINK = re.compile(r"\s+(?:of|on|to|in)\s+")
-_THE = re.compile(r"the\s+(?:United\s+Nations\s+|UN\s+)?")
 
 NOTHING_HELD = (
     "Names nothing the record holds (treaty ratifications, Council elections and memberships)."
@@ -48,69 +40,7 @@ NO_INVITATIONS = (
 )
 
 
-def cardinal(word: str | None) -> int | None:
-    """The value of a number written as a word or in figures (the cardinals of the lexicon)."""
-    if not word:
-        return None
-    for cue, rx in _CARDINALS:
-        if rx.fullmatch(word):
-            return int(cue.notation or 0)
-    return None
-
-
-@dataclass
-class Part:
-    """One thing a claim asserts, and what the record says of it (None: unknown)."""
-
-    holds: bool | None
-    text: str
-    evidence: list[str] = field(default_factory=list)
-
-
-def verdict(parts: list[Part]) -> str:
-    if any(p.holds is False for p in parts):
-        return CONTRADICTED
-    if parts and all(p.holds for p in parts):
-        return SUPPORTED
-    return NOT_CHECKABLE
-
-
-@dataclass
-class Clause:
-    """A clause of a sentence in the normalised text: the words before a cue and after it."""
-
-    sentence: str
-    start: int  # where the clause begins in the sentence
-    cue_start: int
-    cue_end: int
-    end: int
-    lead: int  # where the words joining it to the clause before begin ("and will ...")
-
-    @property
-    def head(self) -> str:
-        """From the joining words to the cue: where a negation, future or condition would be."""
-        return self.sentence[self.lead : self.cue_end]
-
-    @property
-    def subject(self) -> str:
-        """The sentence before the cue: clauses joined by "and" share their subject."""
-        return self.sentence[: self.cue_start]
-
-    @property
-    def tail(self) -> str:
-        return self.sentence[self.cue_end : self.end]
-
-
-def clauses(sentence: str, rx: re.Pattern[str]) -> Iterator[Clause]:
-    """Each match of `rx` in its clause (bounded by pgl:clause-end cues)."""
-    ends = [(m.start(), m.end()) for m in _CLAUSE_END.finditer(sentence)]
-    for m in rx.finditer(sentence):
-        lead, start = max(((s, e) for s, e in ends if e <= m.start()), default=(0, 0))
-        end = min((s for s, e in ends if s >= m.end()), default=len(sentence))
-        yield Clause(sentence, start, m.start(), m.end(), end, lead)
-
-
-class ClaimChecker:
+class ClaimChecker(ServiceChecks):
     """Checks the claims of one letter."""
 
     def __init__(self, ex: Extraction, record: Record, instruments: Instruments, names: list[str]):
@@ -368,131 +298,3 @@ class ClaimChecker:
                     [answer.act.iri],
                 )
         return Part(True, text, [answer.act.iri])
-
-    # ------------------------------------------------------------------------------------------
-    # Service on the Council
-
-    def service(self, clause: Clause) -> tuple[str, int, list[Part], list[str]] | None:
-        """A claim of service on the Council (or on a body the record does not hold)."""
-        assert self.day
-        s = clause.sentence
-        if not mentions_state(s, self.names) or _NOT_ASSERTED.search(clause.head):
-            return None
-        around = s[clause.start : clause.end]
-        # The body is named right after the cue ("served on the Council", "a member of the
-        # Commission") or in it ("a Council member"): a body named elsewhere is not the one served on.
-        cue = s[clause.cue_start : clause.cue_end]
-        link = _LINK.match(s, clause.cue_end)
-        at = [link.end()] if link else []
-        if link and (the := _THE.match(s, link.end())):
-            at.append(the.end())
-        other = next((m for a in at if (m := _OTHER_BODY.match(s, a))), None)
-        if other is not None:
-            return (
-                "other-body",
-                clause.cue_start,
-                [],
-                [
-                    f"the record holds the Council's memberships only, not those of the {other.group(0)}"
-                ],
-            )
-        if not (any(_COUNCIL.match(s, a) for a in at) or _COUNCIL_IN_CUE.search(cue)):
-            return None
-        years = {}
-        for _, rx in _SERVICE_YEARS:
-            m = rx.search(around)
-            if m is not None:
-                years.update({k: v for k, v in m.groupdict().items() if v})
-        cue_text = cue.lower()
-        parts: list[Part] = []
-        first = self.record.first_term_begin()[:4]
-        if "from" in years and "to" in years:
-            parts.append(self.served(int(years["from"]), int(years["to"])))
-        elif "since" in years or "founded" in years:
-            since = int(years.get("since") or first)
-            parts.append(self.served(since, int(self.day[:4])))
-            parts.append(self.member_now())
-        elif "elected" in cue_text and "in" in years:
-            parts.append(self.elected(int(years["in"])))
-        elif "in" in years:
-            parts.append(self.served(int(years["in"]), int(years["in"])))
-        if "current" in cue_text or re.match(r"(?:is|are)\b", cue_text):
-            parts.append(self.member_now())
-        if not parts:
-            parts.append(self.served_before())
-        return "council", clause.cue_start, parts, []
-
-    def served(self, first: int, last: int) -> Part:
-        """A member of the Council some day of every year from `first` to `last`."""
-        assert self.day
-        answers = {
-            y: self.record.member_in_year(self.state, y, self.day) for y in range(first, last + 1)
-        }
-        terms = [
-            m
-            for m in self.record.terms_begun(self.state, self.day)
-            if int(m.begin[:4]) <= last and int(m.last[:4]) >= first
-        ]
-        listing = ", ".join(f"{human(m.begin)} to {human(m.last)}" for m in terms) or "none"
-        gaps = [y for y, a in answers.items() if a is False]
-        span = f"{first}" if first == last else f"{first} to {last}"
-        if gaps:
-            absent = self.record.elections_covering(min(gaps), max(gaps), self.day)
-            return Part(
-                False,
-                f"the letter says it served {span}; the record's terms: {listing}; no term in {', '.join(map(str, gaps))}",
-                [m.iri for m in terms] + [e.iri for e in absent],
-            )
-        if any(a is None for a in answers.values()):
-            return Part(
-                None,
-                f"the letter says it served {span}; a term's bounds are known to the year only",
-                [m.iri for m in terms],
-            )
-        return Part(
-            True, f"a member {span} (the record's terms: {listing})", [m.iri for m in terms]
-        )
-
-    def member_now(self) -> Part:
-        assert self.day
-        known, m = self.record.member_on(self.state, self.day)
-        if known and m is not None:
-            return Part(
-                True, f"a member on that day ({human(m.begin)} to {human(m.last)})", [m.iri]
-            )
-        if known is None:
-            return Part(
-                None,
-                "whether a member on that day is not known (a bound known to the year only)",
-                [m.iri] if m else [],
-            )
-        year = int(self.day[:4])
-        absent = self.record.elections_covering(year, year, self.day)
-        return Part(False, "not a member of the Council on that day", [e.iri for e in absent])
-
-    def served_before(self) -> Part:
-        assert self.day
-        terms = self.record.terms_begun(self.state, self.day)
-        if terms:
-            listing = ", ".join(f"{human(m.begin)} to {human(m.last)}" for m in terms)
-            return Part(
-                True, f"a member before (the record's terms: {listing})", [m.iri for m in terms]
-            )
-        if self.record.terms_in_doubt(self.state, self.day):
-            return Part(None, "a term began in the letter's year, on a day not known", [])
-        absent = self.record.elections_covering(0, int(self.day[:4]), self.day)
-        return Part(
-            False, "no term on the Council began before the letter", [e.iri for e in absent]
-        )
-
-    def elected(self, year: int) -> Part:
-        assert self.day
-        elections = [e for e in self.record.elections_in(year) if before(e.date, self.day)]
-        won = [e for e in elections if self.state in e.elected]
-        if won:
-            return Part(True, f"elected on {human(won[0].date)}", [won[0].iri])
-        if elections and all(e.complete for e in elections):
-            return Part(
-                False, f"not among the States elected in {year}", [e.iri for e in elections]
-            )
-        return Part(None, f"no complete result of an election in {year} before the letter", [])

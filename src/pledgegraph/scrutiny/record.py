@@ -113,6 +113,7 @@ class Membership:
     begin: str  # a date, year-month or year, as precise as the record knows it
     end: str
     ended: str | None  # the day it ended early, if it did
+    election: str | None = None  # the IRI of the election that gave it
 
     @property
     def last(self) -> str:
@@ -240,9 +241,9 @@ class Record:
         )
         bound = "time:inXSDDate|time:inXSDgYearMonth|time:inXSDgYear"
         for row in self._select(
-            f"SELECT ?m ?s ?b ?e ?ended WHERE {{ ?m a org:Membership ; org:member ?s ; "
+            f"SELECT ?m ?s ?b ?e ?ended ?by WHERE {{ ?m a org:Membership ; org:member ?s ; "
             f"org:memberDuring ?t . ?t time:hasBeginning/({bound}) ?b ; time:hasEnd/({bound}) ?e . "
-            f"OPTIONAL {{ ?m pg:endedEarly ?ended }} }}"
+            f"OPTIONAL {{ ?m pg:endedEarly ?ended }} OPTIONAL {{ ?m prov:wasGeneratedBy ?by }} }}"
         ):
             m = Membership(
                 row["m"] or "",
@@ -250,6 +251,7 @@ class Record:
                 row["b"] or "",
                 row["e"] or "",
                 row["ended"],
+                row["by"],
             )
             self.memberships.setdefault(m.state, []).append(m)
         for ms in self.memberships.values():
@@ -391,19 +393,36 @@ class Record:
                 unknown = m
         return (None, unknown) if unknown else (False, None)
 
+    @cached_property
+    def _seated(self) -> dict[str, tuple[int, int]]:
+        """The years each election's winners sat: its term's, else (the first election, whose terms
+        were drawn by lot) from the first year one of its memberships began to the last it ended."""
+        years: dict[str, list[int]] = defaultdict(list)
+        for ms in self.memberships.values():
+            for m in ms:
+                if m.election:
+                    years[m.election] += [int(m.begin[:4]), int(m.last[:4])]
+        out = {}
+        for e in self.elections.values():
+            if e.term_begin and e.term_end:
+                out[e.key] = (int(e.term_begin[:4]), int(e.term_end[:4]))
+            elif years.get(e.iri):
+                out[e.key] = (min(years[e.iri]), max(years[e.iri]))
+        return out
+
     def elections_covering(self, first: int, last: int, day: str) -> list[Election]:
         """The elections held before `day`, with complete results, whose winners sat some day of the
         years `first` to `last`: the record that a State absent from their lists was not a member."""
+        seated = self._seated
         return sorted(
             (
                 e
                 for e in self.elections.values()
                 if e.complete
                 and e.date < day
-                and e.term_begin
-                and e.term_end
-                and int(e.term_begin[:4]) <= last
-                and int(e.term_end[:4]) >= first
+                and e.key in seated
+                and seated[e.key][0] <= last
+                and seated[e.key][1] >= first
             ),
             key=lambda e: e.date,
         )
