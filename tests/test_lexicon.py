@@ -17,6 +17,7 @@ from pledgegraph.namespaces import PG, RDFS
 CUES = [c for kind in lexicon.kinds().values() for c in kind.cues]
 CONCEPTS = sorted(lexicon.concepts().values(), key=lambda c: c.name)
 EXTRACT = Path(lexicon.__file__).resolve().parent
+SCRUTINY = EXTRACT.parent / "scrutiny"  # the claim checks and follow-ups read their cues here too
 
 
 def test_the_lexicon_ships_and_loads() -> None:
@@ -81,8 +82,9 @@ def test_the_roles_keep_their_order() -> None:
 
 
 def test_the_code_uses_every_kind() -> None:
-    source = "\n".join(p.read_text(encoding="utf-8") for p in sorted(EXTRACT.glob("*.py")))
-    used = set(re.findall(r"lexicon\.(?:pattern|alternation)\(([^)]*)\)", source))
+    files = sorted(EXTRACT.glob("*.py")) + sorted(SCRUTINY.glob("*.py"))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in files)
+    used = set(re.findall(r"lexicon\.(?:pattern|alternation|cue_patterns)\(([^)]*)\)", source))
     names = {n for args in used for n in re.findall(r'"([\w-]+)"', args)}
     assert names == set(lexicon.kinds()), "kinds defined but unused, or used but undefined"
     concepts = set(re.findall(r'concept_pattern\("([\w-]+)"\)', source))

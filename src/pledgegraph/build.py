@@ -26,10 +26,12 @@ from .dataset import (
     turtle_blocks,
 )
 from .findings import Finding
-from .graph import letter_key, letter_quads
+from .graph import LetterGraph, letter_key
 from .iris import Iris
 from .rdf import rdf_bytes
 from .reference import Reference
+from .scrutiny import Scrutineer
+from .scrutiny.graph import add_scrutiny
 from .sources import Letter, collect_sources, default_sources, read_sources
 from .stopwatch import STAGES, Stopwatch
 from .validate import REFERENCE_UNIT, ReferenceIndex, conforms, nt_lines, validate_letters
@@ -59,10 +61,14 @@ class BuildResult:
         return 0 if conforms(self.findings) else 1
 
 
-def graph_letter(letter: Letter, ref: Reference) -> int:
-    """Build a letter's graph as sorted N-Triples lines; the number of triples it made."""
+def graph_letter(letter: Letter, ref: Reference, as_of: str | None = None) -> int:
+    """Build a letter's graph as sorted N-Triples lines, with what scrutiny found (its claims
+    checked, its pledges followed up as of `as_of`); the number of triples it made."""
     letter.graph = Iris(ref.base).letter_graph(letter.key)
-    quads = letter_quads(letter.extraction, ref, letter.key, letter.primary_source)
+    g = LetterGraph(letter.extraction, ref, letter.key, letter.primary_source)
+    g.build()
+    add_scrutiny(g, Scrutineer.of(ref, as_of).scrutinise(letter.extraction))
+    quads = list(g.quads())
     letter.lines = nt_lines(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
     return len(quads)
 
@@ -93,6 +99,7 @@ def build(
     use_cache: bool = True,
     engine: str = "turbo",
     wait: bool = False,
+    as_of: str | None = None,
 ) -> BuildResult:
     """Build `out` from the sources; with the cache (default: beside `out`) only changed letters are redone.
 
@@ -126,6 +133,7 @@ def build(
                 use_cache=use_cache and private,
                 engine=engine,
                 reuse=use_cache,
+                as_of=as_of,
             )
 
 
@@ -141,6 +149,7 @@ def _build(
     use_cache: bool = True,
     engine: str = "turbo",
     reuse: bool = True,
+    as_of: str | None = None,
 ) -> BuildResult:
     """The build itself, once `out` is ours to write; `reuse`: start the store from the previous one."""
     watch = Stopwatch()
@@ -150,7 +159,9 @@ def _build(
         ref = Reference(base)
         store_cache = None
         if use_cache:
-            store_cache = Cache(cache or default_folder(out), environment_key(base))
+            # The follow-ups depend on the reference date: another date, other entries.
+            extra = f"as-of {as_of}" if as_of else ""
+            store_cache = Cache(cache or default_folder(out), environment_key(base, extra))
             store_cache.prune()
     letters, read_errors = read_sources(paths, ref, store_cache, jobs, progress, watch)
     errors += read_errors
@@ -183,7 +194,7 @@ def _build(
     if todo:
         with watch.stage("graph"):
             for letter in todo:
-                counts[letter.graph] = graph_letter(letter, ref)
+                counts[letter.graph] = graph_letter(letter, ref, as_of)
                 blocks[letter.graph] = turtle_blocks(letter.lines)
         with watch.stage("validate"):
             index = ReferenceIndex(ref.with_vocabularies())

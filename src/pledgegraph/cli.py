@@ -54,6 +54,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             use_cache=not args.no_cache,
             engine=args.engine,
             wait=args.wait,
+            as_of=args.as_of,
         )
     except OutputError as e:
         _err(f"error: {e}")
@@ -295,6 +296,13 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--no-cache", action="store_true", help="read, extract and validate every letter anew"
     )
+    b.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        type=_day,
+        help="the reference date of the pledges' follow-up (default: the day as of which the "
+        "reference data's treaty lists are complete)",
+    )
     _wait_arg(b)
     _engine_arg(b)
     b.set_defaults(func=cmd_build)
@@ -345,6 +353,16 @@ def _wait_arg(p: argparse.ArgumentParser) -> None:
         help="when another build or export is writing the same folder, wait for it "
         "(default: stop with exit status 2)",
     )
+
+
+def _day(value: str) -> str:
+    """An ISO date, as --as-of takes it."""
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
 def _engine_arg(p: argparse.ArgumentParser) -> None:

@@ -106,6 +106,11 @@ class LetterGraph:
         self.graph = N(f"{self.base}graph/letter/{key}")
         self.triples: set[tuple[ox.NamedNode, ox.NamedNode, Term]] = set()
         self.source = self.id(f"source/{key}")
+        # Set by build(), for what is added to the graph after it (scrutiny's reviews):
+        self.letter_node = self.id(f"letter/{key}")
+        self.state_node: ox.NamedNode | None = None
+        self.candidature_node: ox.NamedNode | None = None
+        self.statement_nodes: list[ox.NamedNode] = []  # in the order of Extraction.statements
 
     def id(self, path: str) -> ox.NamedNode:
         return N(f"{self.base}id/{path}")
@@ -168,6 +173,7 @@ class LetterGraph:
             f"candidature/{c.state_iso3}-{election.key if election else self.key.split('-', 1)[1]}"
         )
         state_label = ref.state_label(c.state_iso3 or "") or c.state_as_printed or c.state_iso3
+        self.state_node, self.candidature_node = state, cand
         self.text(letter)
         self.document(letter, state, cand, state_label or "")
         self.candidature(cand, state, letter, c, election.key if election else None, state_label)
@@ -304,6 +310,7 @@ class LetterGraph:
             if seen[key] > 1:  # the same words twice in one letter: told apart by their order
                 key += f"-{seen[key]}"
             node = self.id(f"letter/{self.key}/{key}")
+            self.statement_nodes.append(node)
             self.a(node, PG + classes[st.kind], PG + "LetterStatement")
             self.add(node, RDF + "value", st.text)
             self.add(node, PG + "ordinal", counters[st.kind])

@@ -29,6 +29,7 @@ class Cue:
     priority: int
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
+    notation: str | None = None  # a value the cue stands for (a cardinal's number)
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def kinds() -> dict[str, Kind]:
                 priority=int(_one(store, cue, PG + "matchPriority") or 0),
                 examples=_literals(store, cue, SKOS + "example"),
                 counter_examples=_literals(store, cue, PG + "counterExample"),
+                notation=_one(store, cue, SKOS + "notation"),
             )
         )
     out = {}
@@ -136,6 +138,13 @@ def pattern(*names: str) -> re.Pattern[str]:
     if len(flags) != 1:
         raise ValueError(f"cue kinds {names} do not agree on case")
     return re.compile(alternation(*names), flags.pop())
+
+
+def cue_patterns(name: str) -> tuple[tuple[Cue, re.Pattern[str]], ...]:
+    """The cues of a kind compiled one by one, in order: for kinds whose cues name groups (a year,
+    a number), which one alternation could not hold twice."""
+    kind = kinds()[name]
+    return tuple((c, re.compile(c.pattern, kind.flags)) for c in kind.cues)
 
 
 @cache

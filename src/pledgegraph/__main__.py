@@ -1,0 +1,7 @@
+"""`python -m pledgegraph`: the same command as the `pledgegraph` script."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
