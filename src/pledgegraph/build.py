@@ -30,11 +30,12 @@ from .graph import LetterGraph, letter_key
 from .iris import Iris
 from .rdf import rdf_bytes
 from .reference import Reference
+from .reports import conforms
 from .scrutiny import Scrutineer
 from .scrutiny.graph import add_scrutiny
 from .sources import Letter, collect_sources, default_sources, read_sources
 from .stopwatch import STAGES, Stopwatch
-from .validate import REFERENCE_UNIT, ReferenceIndex, conforms, nt_lines, validate_letters
+from .validate import REFERENCE_UNIT, ReferenceIndex, nt_lines, validate_letters
 from .workers import die_with_parent
 from .write import write_build
 

@@ -124,14 +124,8 @@ def _console():
 def cmd_validate(args: argparse.Namespace) -> int:
     from .buildfolder import BuildError, BuildFolder
     from .iris import Iris
-    from .validate import (
-        ValidationEngineError,
-        conforms,
-        report_json,
-        report_text,
-        report_turtle,
-        revalidate,
-    )
+    from .reports import conforms, report_json, report_text, report_turtle
+    from .validate import ValidationEngineError, revalidate
 
     folder = BuildFolder(args.data)
     try:

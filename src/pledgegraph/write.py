@@ -17,10 +17,10 @@ from .buildfolder import DATASET, MANIFEST, SEARCH, SOURCES, STORE, UNION, Build
 from .dataset import GraphPart, nquads, union_turtle
 from .findings import Finding
 from .iris import Iris
+from .reports import conforms, report_json, report_text, report_turtle
 from .search import write_index
 from .sources import Letter, nt
 from .stopwatch import Stopwatch
-from .validate import conforms, report_json, report_text, report_turtle
 
 
 def write_build(
