@@ -120,3 +120,30 @@ def test_ledger_rules() -> None:
     assert fourth["retired"] == {b: a, c: a}
     fifth = ledger({}, fourth)  # the pledge removed: everything is gone
     assert fifth["retired"] == {a: None, b: None, c: None}
+
+
+def test_a_second_letter_of_the_same_day_renames_neither(tmp_path: Path) -> None:
+    """Issue 15: a second document of one State and day no longer renames the first when the build
+    goes on in the same folder (a fresh build still tells both apart by their text's digest)."""
+    import json
+
+    (letter,) = sorted(SEED.glob("*.txt"))
+    text = letter.read_text(encoding="utf-8")
+    src = tmp_path / "letters"
+    src.mkdir()
+    (src / "first.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "build"
+    build([src], out, BASE, log=lambda _m: None, use_cache=False)
+    (first,) = json.loads((out / "manifest.json").read_text())["letters"]
+    (src / "second.txt").write_text(text + "\n Corrigendum.\n", encoding="utf-8")
+    build([src], out, BASE, log=lambda _m: None, use_cache=False)
+    keys = {
+        lt["source"]: lt["key"] for lt in json.loads((out / "manifest.json").read_text())["letters"]
+    }
+    assert keys["first.txt"] == first["key"] == "BLR-2007-04-09"
+    assert keys["second.txt"].startswith("BLR-2007-04-09-") and keys["second.txt"] != first["key"]
+    build([src], out, BASE, log=lambda _m: None, use_cache=False)  # and stays so
+    again = {
+        lt["source"]: lt["key"] for lt in json.loads((out / "manifest.json").read_text())["letters"]
+    }
+    assert again == keys

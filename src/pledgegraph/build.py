@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import outdir
-from .buildfolder import BuildError
+from .buildfolder import BuildError, BuildFolder
 from .cache import Cache, default_folder, environment_key, private_problem
 from .dataset import (
     GraphPart,
@@ -74,14 +74,34 @@ def graph_letter(letter: Letter, ref: Reference, as_of: str | None = None) -> in
     return len(quads)
 
 
-def _assign_keys(letters: list[Letter]) -> None:
-    """Keys from State and date; two letters of one State on one day are told apart by their text's hash."""
+def _assign_keys(letters: list[Letter], previous: dict[str, str] | None = None) -> None:
+    """Keys from State and date (and UN symbol); two letters of one State on one day are told apart
+    by their text's hash. A letter the previous build in the same folder already had keeps the key it
+    had there (`previous`: text digest -> key), so that adding a second letter of the same day does
+    not rename the first."""
+    previous = previous or {}
     by_key: dict[str, list[Letter]] = defaultdict(list)
     for letter in letters:
         by_key[letter_key(letter.extraction)].append(letter)
     for key, group in by_key.items():
         for letter in group:
-            letter.key = key if len(group) == 1 else f"{key}-{letter.doc.sha256[:8]}"
+            own = f"{key}-{letter.doc.sha256[:8]}"
+            kept = previous.get(letter.doc.sha256)
+            if kept in (key, own):
+                letter.key = kept
+            else:
+                letter.key = key if len(group) == 1 else own
+
+
+def _previous_keys(out: Path, base: str) -> dict[str, str]:
+    """The keys the build in `out` gave its letters (by text digest), when it was made under `base`."""
+    try:
+        manifest = BuildFolder(out).manifest
+        if manifest.get("base") != base:
+            return {}
+        return {str(lt["sha256"]): str(lt["key"]) for lt in manifest.get("letters", [])}
+    except (BuildError, OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -172,7 +192,7 @@ def _build(
         raise BuildError(
             "no letter could be built" + ("" if paths or errors else ": no sources found")
         )
-    _assign_keys(letters)
+    _assign_keys(letters, _previous_keys(out, base))
 
     # Each letter's graph, Turtle blocks and findings: from the cache, else made and validated now.
     findings: list[Finding] = []
