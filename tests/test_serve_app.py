@@ -572,3 +572,26 @@ def test_state_page_is_a_profile(client: Any) -> None:
     cat = treaties[treaties.index("<code>CAT</code>") :]
     assert "Party" in cat[: cat.index("</tr>")] and "1987" in cat[: cat.index("</tr>")]
     assert ">id/treaty/" not in treaties  # every instrument linked by its title, never its IRI
+
+
+def test_candidature_page_shows_scorecard_and_verdicts(client: Any) -> None:
+    """Issue 13: the scorecard as of the letter's date, and the claim of being party to six core
+    conventions marked in the letter's text as supported, with the six treaty acts as evidence."""
+    page = client.get(f"/doc/id/{BLR}.html").text
+    card = page[page.index('id="scorecard"') : page.index('id="checks"')]
+    assert "core treaties (of 9)</th><td>6<" in card  # CAT, CEDAW, CRC, ICCPR, ICERD, ICESCR
+    assert "previous Council terms</th><td>0<" in card and "not elected" in card
+    checks = page[page.index('id="checks"') : page.index('id="pledges"')]
+    assert "Supported" in checks and "six core human rights conventions" in checks
+    for act in ("CAT 1987", "CEDAW 1981", "CRC 1990", "ICCPR 1973", "ICERD 1969", "ICESCR 1973"):
+        assert act in checks
+    assert page.count('<mark id="claim-') == 1 and "claim: Supported" in page
+    assert page.count('<mark id="pledge-') == 20
+
+
+def test_election_page_compares_scorecards_and_themes(client: Any) -> None:
+    page = client.get("/doc/id/election/2007.html").text
+    east = page[page.index("Eastern European States</a>: 2 seats") :]
+    east = east[: east.index("<h3>")] if "<h3>" in east else east
+    assert "Scorecards of the candidates with a letter" in east and "<td>Belarus</td>" in east
+    assert "Pledges per theme, by candidate" in page  # the heat map

@@ -261,13 +261,21 @@ def candidature(ctx: Context, iri: str, candidature_desc: Description) -> dict[s
                 },
             )
             g["pledges"].append(p)
+    checked = profiles.reviews(ctx, iri)
+    for review in checked:
+        if review["kind"] == "pledge" and review["statement"] in pledges:
+            pledges[review["statement"]].setdefault("reviews", []).append(review)
+    claims = [r for r in checked if r["kind"] == "claim" and r["begin"] is not None]
+    marks = [p for p in pledges.values() if p["start"] is not None]
+    marks += [
+        {**r, "start": r["begin"], "anchor": "claim-" + local_name(r["statement"]), "claim": True}
+        for r in claims
+    ]
     text = ctx.source_text(source) if source else None
     segments: list[Segment] = []
     if text is not None:
         pos = 0
-        for p in sorted(
-            (p for p in pledges.values() if p["start"] is not None), key=lambda p: p["start"]
-        ):
+        for p in sorted(marks, key=lambda p: p["start"]):
             start, end = p["start"], p["end"]
             if start < pos or end > len(text):  # overlapping or out of range: listed, not marked
                 continue
@@ -294,6 +302,8 @@ def candidature(ctx: Context, iri: str, candidature_desc: Description) -> dict[s
         "groups": sorted(groups.values(), key=lambda g: (-len(g["pledges"]), g["label"])),
         "segments": segments,
         "has_text": text is not None,
+        "reviews": checked,
+        "scorecard": profiles.scorecard(ctx, iri),
     }
 
 
@@ -318,6 +328,8 @@ def resource(ctx: Context, iri: str) -> str:
         extra["profile"] = profiles.state_profile(ctx, iri)
     if PG + "Election" in types:
         extra["results"] = profiles.election_results(ctx, iri)
+        extra["chart"] = profiles.election_themes(ctx, iri)
+        extra["scorecard_fields"] = profiles.SCORECARD_FIELDS
     if SKOS + "ConceptScheme" in types:
         extra["concepts"] = profiles.scheme_concepts(ctx, iri)
     formats = [(ext, ctx.bases.page(iri, ext)) for ext in ("ttl", "jsonld", "nt", "rdf")]

@@ -19,6 +19,29 @@ Q_ELECTION = page_query("election-results")
 Q_STATE_CANDIDATURES = page_query("state-candidatures")
 Q_STATE_TREATIES = page_query("state-treaties")
 Q_CONCEPTS = page_query("scheme-concepts")
+Q_REVIEWS = page_query("candidature-reviews")
+Q_KEY = page_query("candidature-key")
+Q_ELECTION_THEMES = page_query("election-themes")
+
+SCORECARD_FIELDS = (
+    ("core_treaties", "core treaties (of 9)"),
+    ("optional_protocols", "optional protocols (of 9)"),
+    ("complaint_procedures", "individual complaint procedures"),
+    ("op_cat", "OP-CAT"),
+    ("previous_terms", "previous Council terms"),
+    ("third_consecutive", "would be a third consecutive term"),
+    ("pledges", "pledges"),
+    ("themes", "themes covered"),
+    ("claims_supported", "claims supported"),
+    ("claims_contradicted", "claims contradicted"),
+    ("claims_unchecked", "claims not checkable"),
+    ("pledges_fulfilled", "pledges fulfilled"),
+    ("pledges_not_fulfilled", "pledges not fulfilled"),
+    ("pledges_pending", "pledges pending"),
+    ("pledges_not_assessed", "pledges not assessed"),
+    ("outcome", "outcome"),
+    ("votes", "votes"),
+)
 
 
 def _text(row: dict[str, Any], name: str) -> str:
@@ -72,9 +95,11 @@ def election_results(ctx: Context, election: str) -> list[dict[str, Any]]:
         letter = _link(ctx, r, "letter", "letter_label")
         if letter is not None and all(x.href != letter.href for x in row["letters"]):
             row["letters"].append(letter)
+    cards = election_scorecards(ctx, election.rpartition("/election/")[2])
     out = []
     for g in groups.values():
         g["rows"] = list(g["rows"].values())
+        g["scorecards"] = cards.get(g["group"].label if g["group"] else "", [])
         g["chart"] = charts.bars(
             f"Votes, {g['group'].label if g['group'] else ''}",
             [
@@ -153,3 +178,77 @@ def scheme_concepts(ctx: Context, scheme: str) -> list[dict[str, Any]]:
 
     walk(None, 0)
     return tree
+
+
+def reviews(ctx: Context, candidature: str) -> list[dict[str, Any]]:
+    """The claims checked and pledges followed up of a candidature's letters, each with its facts."""
+    _, rows = ctx.backend.select(Q_REVIEWS, {"s": ox.NamedNode(candidature)})
+    out: OrderedDict[str, dict[str, Any]] = OrderedDict()
+    for r in rows:
+        review = out.setdefault(
+            r["review"].value,
+            {
+                "kind": _text(r, "kind"),
+                "statement": r["statement"].value,
+                "href": ctx.bases.href(r["statement"].value),
+                "text": _text(r, "text"),
+                "begin": int(_text(r, "begin")) if r.get("begin") is not None else None,
+                "end": int(_text(r, "end")) if r.get("end") is not None else None,
+                "rating": local_name(r["rating"].value),
+                "rating_label": _text(r, "rating_label") or local_name(r["rating"].value),
+                "explanation": _text(r, "explanation"),
+                "as_of": _text(r, "as_of"),
+                "facts": [],
+            },
+        )
+        fact = _link(ctx, r, "fact", "fact_label")
+        if fact is not None:
+            review["facts"].append(fact)
+    return list(out.values())
+
+
+def scorecard(ctx: Context, candidature: str) -> list[tuple[str, str]] | None:
+    """The scorecard row of a candidature (the named query `scorecard`), as (label, value) pairs."""
+    from ..queries import catalogue
+
+    _, keys = ctx.backend.select(Q_KEY, {"c": ox.NamedNode(candidature)})
+    if not keys or keys[0].get("election") is None:
+        return None
+    state_iso3 = _text(keys[0], "state_iso3")
+    election = keys[0]["election"].value.rpartition("/election/")[2]
+    _, rows = ctx.once("scorecard-rows", lambda: ctx.backend.select(catalogue()["scorecard"].text))
+    for r in rows:
+        if _text(r, "state_iso3") == state_iso3 and _text(r, "election") == election:
+            return [(label, _text(r, key) or "unknown") for key, label in SCORECARD_FIELDS]
+    return None
+
+
+def election_scorecards(ctx: Context, election: str) -> dict[str, list[dict[str, str]]]:
+    """The scorecards of an election's candidatures with a letter, by regional group."""
+    from ..queries import catalogue
+
+    _, rows = ctx.once("scorecard-rows", lambda: ctx.backend.select(catalogue()["scorecard"].text))
+    groups: dict[str, list[dict[str, str]]] = {}
+    for r in rows:
+        if _text(r, "election") != election:
+            continue
+        groups.setdefault(_text(r, "region"), []).append(
+            {"state": _text(r, "state"), **{k: _text(r, k) for k, _ in SCORECARD_FIELDS}}
+        )
+    return groups
+
+
+def election_themes(ctx: Context, election: str) -> charts.Chart | None:
+    """A heat map of the pledges per theme (rows) of each candidate with a letter (columns)."""
+    _, rows = ctx.backend.select(Q_ELECTION_THEMES, {"election": ox.NamedNode(election)})
+    states = sorted({_text(r, "state_iso3") for r in rows})
+    themes: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
+    values: dict[tuple[int, int], int] = {}
+    for r in rows:
+        theme = r["theme"].value
+        themes.setdefault(
+            theme, (_text(r, "theme_label") or local_name(theme), ctx.bases.href(theme))
+        )
+        key = (list(themes).index(theme), states.index(_text(r, "state_iso3")))
+        values[key] = int(_text(r, "pledges") or 0)
+    return charts.heatmap("Pledges per theme, by candidate", list(themes.values()), states, values)
