@@ -443,7 +443,9 @@ def revalidate(data_dir: Path, jobs: int | None = None, engine: str = "turbo") -
     # A dataset without its build's manifest tells its base by its letter graphs' IRIs.
     iris = Iris(folder.base if folder.manifest else _base_of(by_graph) or folder.base)
     reference = [by_graph.get(iris.reference_graph, []), by_graph.get(iris.ontology_graph, [])]
-    index = ReferenceIndex(ox.Quad(t.subject, t.predicate, t.object) for ts in reference for t in ts)
+    index = ReferenceIndex(
+        ox.Quad(t.subject, t.predicate, t.object) for ts in reference for t in ts
+    )
     work = [
         (iris.letter_key(name), index.letter_data(nt_lines(triples)))
         for name, triples in sorted(by_graph.items())

@@ -241,9 +241,14 @@ def named_query(request: Request) -> Response:
         query = get(name)
     except QueryError:
         raise HTTPException(404) from None
-    params = {k: v for k, v in request.query_params.items() if v}
+    # A parameter given several times means any of its values.
+    given: dict[str, list[str]] = {}
+    for k, v in request.query_params.multi_items():
+        if v:
+            given.setdefault(k, []).append(v)
+    params = {k: ", ".join(vs) for k, vs in given.items()}
     try:
-        bindings = bind_terms(query, params)
+        bindings = bind_terms(query, given, ctx.backend)
     except QueryError as e:
         return _html(pages.query_page(ctx, query, [], [], params, str(e)), 400)
     names, rows = ctx.backend.select(with_values(query.text, bindings))
