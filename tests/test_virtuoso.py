@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -698,7 +699,10 @@ def _parameter_sets(name: str, embedded: Any) -> list[dict[str, str]]:
         if parameter not in columns or any(row[parameter] is None for row in rows):
             continue
         values = sorted({str(queries.plain(row[parameter])) for row in rows if row[parameter]})
-        if values and kind in ("literal", "integer", "iri"):
+        if kind == "integer":
+            # A column of dates or IRIs (a letter's stated election) cannot bind a year.
+            values = [v for v in values if re.fullmatch(r"-?\d+", v)]
+        if values and kind in ("literal", "integer", "iri", "code", "state", "group", "theme"):
             sets.append({parameter: values[len(values) // 2]})
     return sets
 

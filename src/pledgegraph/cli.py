@@ -158,13 +158,14 @@ def cmd_query(args: argparse.Namespace) -> int:
     from .queries import FORMATTERS, QueryError, run
     from .store import StoreError
 
-    params = {}
+    # A key given several times means any of its values.
+    params: dict[str, list[str]] = {}
     for p in args.param or []:
         if "=" not in p:
             _err(f"error: --param takes KEY=VALUE, not {p!r}")
             return EXIT_ERROR
         k, v = p.split("=", 1)
-        params[k] = v
+        params.setdefault(k.strip(), []).append(v)
     try:
         store = _open_store(args)
         local = None if getattr(args, "endpoint", None) else Path(args.data)
@@ -318,7 +319,12 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("name", help="query name (see `pledgegraph queries`)")
     q.add_argument("--data", default="build", metavar="DIR")
     q.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    q.add_argument("--param", action="append", metavar="KEY=VALUE", help="bind a query parameter")
+    q.add_argument(
+        "--param",
+        action="append",
+        metavar="KEY=VALUE",
+        help="bind a query parameter (in any case; repeat a key for any of several values)",
+    )
     _remote_args(q)
     q.set_defaults(func=cmd_query)
 

@@ -28,7 +28,7 @@ from pyoxigraph import (
 )
 
 from . import __version__
-from .queries import with_rows
+from .queries import with_block
 from .sparql_syntax import QueryRefused, shape
 from .store import Row, StoreError, Term
 
@@ -385,7 +385,7 @@ class RemoteStore:
 
 def with_bindings(query: str, bindings: Mapping[str, Term] | None) -> str:
     """``query`` with each variable of ``bindings`` bound to its term by a VALUES block opening
-    the WHERE group (``queries.with_rows``).
+    the WHERE group (``queries.with_block``).
 
     Inside the group every store joins the values alike; Virtuoso joins a VALUES block after the
     group wrongly when the group holds a BIND (it gives the values to every row).
@@ -397,8 +397,7 @@ def with_bindings(query: str, bindings: Mapping[str, Term] | None) -> str:
             raise ValueError(f"not a SPARQL variable name: {name!r}") from None
         if not isinstance(term, (NamedNode, Literal)):
             raise ValueError(f"?{name}: only IRIs and literals can be bound in a query: {term!r}")
-        query = with_rows(query, name, [term])
-    return query
+    return with_block(query, dict(bindings or {}))
 
 
 def _is_distinct(query: str) -> bool:

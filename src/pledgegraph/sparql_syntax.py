@@ -160,3 +160,47 @@ def check(query: str) -> QueryShape:
             "its default graph is the union of all its named graphs (use GRAPH to pick one)",
         )
     return found
+
+
+@lru_cache(maxsize=1)
+def _head_grammar() -> Any:
+    """What comes before the WHERE group of a query, through the group's opening brace, in the
+    parser's own grammar: the prologue, the query form (SELECT's projection, ASK, CONSTRUCT's
+    template, DESCRIBE's resources), the dataset clauses and the WHERE keyword, with the comments
+    the grammar ignores. Built of rdflib's own elements, which it leaves unchanged."""
+    from pyparsing import CaselessKeyword, Literal, Located, OneOrMore, Optional, ZeroOrMore
+    from rdflib.plugins.sparql import parser as grammar
+
+    head = grammar.Prologue + (
+        grammar.SelectClause
+        | CaselessKeyword("ASK")
+        | CaselessKeyword("CONSTRUCT") + grammar.ConstructTemplate
+        | CaselessKeyword("DESCRIBE") + (OneOrMore(grammar.VarOrIri) | "*")
+    )
+    head = (
+        head + ZeroOrMore(grammar.DatasetClause) + Optional(CaselessKeyword("WHERE")) + Literal("{")
+    )
+    # The very comment expression the query grammar ignores: its elements already hold it, so
+    # nothing is added to them.
+    for comment in grammar.QueryUnit.ignoreExprs:
+        head.ignore(comment)
+    return Located(head)
+
+
+@lru_cache(maxsize=1024)
+def where_group(query: str) -> tuple[str, int]:
+    """The query as the parser reads it (codepoint escapes expanded, as the grammar says) and the
+    offset just inside the brace that opens its WHERE group: where a VALUES block joins every
+    solution of the group. QueryRefused when the query is not one the parser reads, or has no
+    WHERE group (the short CONSTRUCT WHERE form holds only triples)."""
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql.parser import expandUnicodeEscapes
+
+    shape(query)  # the whole query parses
+    text = expandUnicodeEscapes(query)
+    try:
+        # Parsed from the start (whitespace and comments skipped), never searched for.
+        _, _, end = _head_grammar().parse_string(text)
+    except ParseBaseException:
+        raise QueryRefused(400, "the query has no WHERE group to bind values in") from None
+    return text, end

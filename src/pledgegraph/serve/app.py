@@ -298,7 +298,12 @@ def named_query(request: Request) -> Response:
         query = get(name)
     except QueryError:
         raise HTTPException(404) from None
-    params = {k: v for k, v in request.query_params.items() if v and k != "format"}
+    # A parameter given several times means any of its values.
+    given: dict[str, list[str]] = {}
+    for k, v in request.query_params.multi_items():
+        if v and k != "format":
+            given.setdefault(k, []).append(v)
+    params = {k: ", ".join(vs) for k, vs in given.items()}
     if query.index and ctx.path(query.index) is not None:
         db = views.index(ctx)
         hits = (
@@ -318,7 +323,7 @@ def named_query(request: Request) -> Response:
             return views.download(table, fmt)
         return _html(pages.query_page(ctx, query, table, params))
     try:
-        bindings = bind_terms(query, params)
+        bindings = bind_terms(query, given, ctx.backend)
     except QueryError as e:
         return _html(pages.query_page(ctx, query, None, params, str(e)), 400)
     names, rows = ctx.backend.select(with_values(query.text, bindings))
