@@ -172,6 +172,7 @@ def test_a_build_of_an_earlier_version_without_the_marker_is_replaced(tmp_path: 
     assert cli("build", src, "--out", out, "--quiet")[0] == 0
     (out / ".pledgegraph").unlink()  # as an earlier version left it: the manifest alone
     (out / "search.sqlite").unlink()  # and no search index, which came later
+    (out / "identifiers.json").unlink()  # nor the ledger of IRIs, later still
     assert cli("build", src, "--out", out, "--quiet")[0] == 0
     assert (out / ".pledgegraph").is_file()
 
