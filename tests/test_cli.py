@@ -321,3 +321,37 @@ def test_validate_turtle_report_is_minted_under_the_builds_base(
     assert "<http://example.org/pg/report>" in report
     assert "w3id.org/pledgegraph/report" not in report
     assert report.encode() == (out / "report.ttl").read_bytes()
+
+
+def test_query_file_runs_like_a_named_query(
+    seed_build: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 14: `pledgegraph query FILE.rq` runs a query file with the same parameters and formats."""
+    mine = tmp_path / "pledges-per-state.rq"
+    mine.write_text(
+        "# title: Pledges per State\n"
+        "# parameters: state_iso3 (optional, code)\n"
+        "# columns: state_iso3, n\n"
+        "PREFIX pg: <https://w3id.org/pledgegraph/ontology#>\n"
+        "SELECT ?state_iso3 (COUNT(?p) AS ?n) WHERE { ?p a pg:Pledge ; pg:madeBy/pg:iso3 ?state_iso3 }"
+        " GROUP BY ?state_iso3\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    args = ("query", mine, "--data", seed_build, "--format", "json", "--param", "state_iso3=blr")
+    assert run_cli(*args) == 0
+    assert json.loads(capsys.readouterr().out) == [{"state_iso3": "BLR", "n": 20}]
+    assert run_cli("query", mine, "--data", seed_build, "--param", "nope=1") == 2
+    assert "takes no parameter 'nope'" in capsys.readouterr().err
+    for text, said in (
+        ("ASK { ?s ?p ?o }", "this is a ASK query"),
+        ("SELEC broken", "syntax error"),
+        ("DELETE WHERE { ?s ?p ?o }", "SPARQL Update is not allowed"),
+    ):
+        bad = tmp_path / "bad.rq"
+        bad.write_text(text, encoding="utf-8")
+        assert run_cli("query", bad, "--data", seed_build) == 2
+        err = capsys.readouterr().err
+        assert str(bad) in err and said in err, err
+    assert run_cli("query", tmp_path / "missing.rq", "--data", seed_build) == 2
+    assert "cannot read it" in capsys.readouterr().err

@@ -155,7 +155,7 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from .queries import FORMATTERS, QueryError, run
+    from .queries import FORMATTERS, QueryError, from_file, run
     from .store import StoreError
 
     # A key given several times means any of its values.
@@ -167,9 +167,12 @@ def cmd_query(args: argparse.Namespace) -> int:
         k, v = p.split("=", 1)
         params.setdefault(k.strip(), []).append(v)
     try:
+        # A name ending in .rq, or naming a file, is a query file of the user's.
+        path = Path(args.name)
+        query = from_file(path) if args.name.endswith(".rq") or path.is_file() else args.name
         store = _open_store(args)
         local = None if getattr(args, "endpoint", None) else Path(args.data)
-        names, rows = run(store, args.name, params, data_dir=local)
+        names, rows = run(store, query, params, data_dir=local)
     except (QueryError, StoreError) as e:
         _err(f"error: {e}")
         return EXIT_ERROR
@@ -315,8 +318,10 @@ def parser() -> argparse.ArgumentParser:
     _engine_arg(v)
     v.set_defaults(func=cmd_validate)
 
-    q = sub.add_parser("query", help="run a named query")
-    q.add_argument("name", help="query name (see `pledgegraph queries`)")
+    q = sub.add_parser("query", help="run a named query, or a query file")
+    q.add_argument(
+        "name", help="query name (see `pledgegraph queries`), or a SPARQL SELECT file (FILE.rq)"
+    )
     q.add_argument("--data", default="build", metavar="DIR")
     q.add_argument("--format", choices=["table", "json", "csv"], default="table")
     q.add_argument(

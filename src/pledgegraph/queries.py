@@ -126,6 +126,32 @@ def catalogue() -> dict[str, NamedQuery]:
     return {q.name: q for q in (load(p) for p in resources.query_files())}
 
 
+MAX_QUERY_FILE = 1 << 20  # bytes: a query file is a few kilobytes
+
+
+def from_file(path: Path) -> NamedQuery:
+    """A query file of the user's (`pledgegraph query my.rq`): read like a named query (its header's
+    parameters and columns, if it has one), refused with the file named when it is not a SPARQL
+    SELECT query."""
+    from .sparql_syntax import QueryRefused, shape
+
+    try:
+        if path.stat().st_size > MAX_QUERY_FILE:
+            raise QueryError(f"{path}: over {MAX_QUERY_FILE} bytes, not a query file")
+        query = load(path)
+    except OSError as e:
+        raise QueryError(f"{path}: cannot read it ({e.strerror or e})") from None
+    except UnicodeDecodeError:
+        raise QueryError(f"{path}: not UTF-8 text") from None
+    try:
+        form = shape(query.text).form
+    except QueryRefused as e:
+        raise QueryError(f"{path}: {e}") from None
+    if form != "SELECT":
+        raise QueryError(f"{path}: this is a {form} query; only SELECT queries give rows")
+    return query
+
+
 def get(name: str) -> NamedQuery:
     try:
         return catalogue()[name]
@@ -345,11 +371,11 @@ def _terms(terms: Term | Sequence[Term]) -> list[Term]:
 
 def run(
     store: QueryStore,
-    name: str,
+    name: str | NamedQuery,
     params: Mapping[str, str | Sequence[str]] | None = None,
     data_dir: Path | None = None,
 ) -> tuple[list[str], list[Row]]:
-    query = get(name)
+    query = name if isinstance(name, NamedQuery) else get(name)
     if query.index and data_dir is not None and (Path(data_dir) / query.index).is_file():
         from . import search  # the full-text index answers the `search` query on a build
 
