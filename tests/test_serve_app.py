@@ -516,6 +516,19 @@ def test_ontology_documentation_is_pylode(client: Any) -> None:
     assert r.status_code == 200  # after the 303 to /doc/ontology
     assert "pyLODE" in r.text and "Candidature" in r.text
     assert 'src="http' not in r.text  # self-contained: nothing loaded from the internet
+    # every term's IRI (ontology#LocalName) lands on its section
+    store = ox.Store()
+    store.load(path=str(ontology_file("pledgegraph.ttl")), format=ox.RdfFormat.TURTLE)
+    pg = "https://w3id.org/pledgegraph/ontology#"
+    terms = {
+        r["t"].value.removeprefix(pg)
+        for r in store.query(
+            f"SELECT DISTINCT ?t WHERE {{ ?t a ?k FILTER STRSTARTS(STR(?t), '{pg}') }}"
+        )
+    }
+    assert len(terms) > 100
+    missing = [t for t in terms if f'id="{t}"' not in r.text]
+    assert not missing, missing
 
 
 def test_each_concept_scheme_has_a_page_of_its_concepts(client: Any) -> None:

@@ -10,6 +10,7 @@ self-contained: no asset from the internet.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -34,7 +35,32 @@ def _ontology_page() -> str:
     graph = rdflib.Graph()
     graph.parse(resources.ontology_file(ONTOLOGY_FILES[0]), format="turtle")
     with _root_logger_kept():
-        return _pylode().OntPub(ontology=graph).make_html()
+        html = _pylode().OntPub(ontology=graph).make_html()
+    return _term_anchors(html)
+
+
+_ENTITY = re.compile(
+    r'(<div class="property entity" id="(?P<id>[^"]+)">)(?P<body>.*?)<code>'
+    + re.escape(PG)
+    + r"(?P<local>[A-Za-z0-9_-]+)</code>",
+    re.S,
+)
+
+
+def _term_anchors(html: str) -> str:
+    """pyLODE names a term's section after its label or its local name, as it finds them; a term's
+    IRI (`ontology#Candidature`) and our pages' links to it need its local name: add it where the
+    section has another id."""
+    taken = set(re.findall(r'id="([^"]+)"', html))
+
+    def anchor(m: re.Match[str]) -> str:
+        local = m["local"]
+        if local == m["id"] or local in taken:
+            return m[0]
+        taken.add(local)
+        return f'{m[1]}<span id="{local}"></span>{m["body"]}<code>{PG}{local}</code>'
+
+    return _ENTITY.sub(anchor, html)
 
 
 @cache
