@@ -12,13 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Protocol
 
 import pyoxigraph as ox
 
 from . import resources
 from .namespaces import PG, PGT, RDFS, SKOS, XSD
-from .store import QueryStore, Row, Term
+from .store import Row, Selects, Term
 
 
 class QueryError(Exception):
@@ -162,12 +161,6 @@ def get(name: str) -> NamedQuery:
 
 # --------------------------------------------------------------------------------------------------
 # Parameters
-
-
-class Selects(Protocol):
-    """What a parameter's values are looked up in: a store, a server's backend."""
-
-    def select(self, query: str) -> tuple[list[str], list[Row]]: ...
 
 
 _PREFIXES = f"""PREFIX pg: <{PG}>
@@ -370,7 +363,7 @@ def _terms(terms: Term | Sequence[Term]) -> list[Term]:
 
 
 def run(
-    store: QueryStore,
+    store: Selects,
     name: str | NamedQuery,
     params: Mapping[str, str | Sequence[str]] | None = None,
     data_dir: Path | None = None,

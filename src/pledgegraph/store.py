@@ -16,16 +16,24 @@ class StoreError(Exception):
     """The store cannot be opened or reached, or refused a query."""
 
 
-class QueryStore(Protocol):
+class Selects(Protocol):
+    """The one read interface of the data: SELECT rows, with variables bound to terms. The build's
+    store, a remote SPARQL store and the server's backends all answer it; the named queries and the
+    pages run on it."""
+
     def select(
         self, query: str, bindings: Mapping[str, Term] | None = None
     ) -> tuple[list[str], list[Row]]: ...
 
+    def close(self) -> None: ...
+
+
+class QueryStore(Selects, Protocol):
+    """A store the command line queries and publishes to: SELECT, ASK and CONSTRUCT."""
+
     def ask(self, query: str) -> bool: ...
 
     def construct(self, query: str) -> list[ox.Triple]: ...
-
-    def close(self) -> None: ...
 
 
 def names_graphs(query: str) -> bool:

@@ -290,7 +290,7 @@ def report_json(request: Request) -> Response:
 
 
 def named_query(request: Request) -> Response:
-    from ..queries import QueryError, bind_terms, get, with_values
+    from ..queries import QueryError, get, run
 
     ctx = ctx_of(request)
     name, fmt = views.split_format(request.path_params["name"], request)
@@ -323,10 +323,9 @@ def named_query(request: Request) -> Response:
             return views.download(table, fmt)
         return _html(pages.query_page(ctx, query, table, params))
     try:
-        bindings = bind_terms(query, given, ctx.backend)
+        names, rows = run(ctx.backend, query, given)  # as `pledgegraph query` runs it
     except QueryError as e:
         return _html(pages.query_page(ctx, query, None, params, str(e)), 400)
-    names, rows = ctx.backend.select(with_values(query.text, bindings))
     table = tables.from_rows(ctx, names, rows, name=query.name, title=query.title)
     if fmt != "html":
         return views.download(table, fmt)

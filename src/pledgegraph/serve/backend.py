@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from ..store import BuildStore, Queryable
+from ..store import BuildStore, Queryable, Selects
 from . import worker
 from .pool import BackendError, PoolConfig, ProcessPool, _unwrap
 
@@ -31,8 +31,10 @@ class Answer:
     form: str = ""  # SELECT, ASK, CONSTRUCT or DESCRIBE, as the query's parse tree says
 
 
-class Backend(Protocol):
-    """What the app needs from a store: protocol answers (bytes) and SELECT rows for its pages."""
+class Backend(Selects, Protocol):
+    """What the app needs from a store: the read interface every store answers (`store.Selects`:
+    SELECT rows for its pages and named queries) and the SPARQL protocol's answers (bytes), within
+    the limits it serves with."""
 
     max_rows: int
     timeout: float
@@ -42,8 +44,6 @@ class Backend(Protocol):
     def select(
         self, query: str, bindings: Mapping[str, Term] | None = None
     ) -> tuple[list[str], list[Row]]: ...
-
-    def close(self) -> None: ...
 
 
 def _as_rows(names: list[str], rows: list[tuple[Any, ...]]) -> list[Row]:
