@@ -34,7 +34,10 @@ def test_results_json_contract(results: Path) -> None:
     for r in records:
         assert set(r) >= KEYS, r
         assert r["size"] in (1, 2) and r["engine"] in ENGINES
-        assert r["median_s"] >= 0 and r["p95_s"] >= r["median_s"] and r["peak_mib"] > 0
+        assert r["median_s"] >= 0 and r["p95_s"] >= r["median_s"]
+        # A run stopped at its time limit (rdflib on the record's heaviest queries) is a lower
+        # bound, said in its note; it has no peak to report.
+        assert r["peak_mib"] > 0 or "timed out" in r.get("note", ""), r
     tasks = {(r["size"], r["task"], r["engine"]) for r in records}
     for size in (1, 2):
         for task in ("build", "rebuild-one", "validate", "revalidate-one", "export"):
