@@ -32,6 +32,7 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,9 +55,17 @@ GROUP_SIZE = {
     "latin-american-and-caribbean-states": 8,
     "western-european-and-other-states": 7,
 }
-OUTCOMES = {"elected": "outcome-elected", "not elected": "outcome-not-elected", "withdrawn": "outcome-withdrawn"}
+OUTCOMES = {
+    "elected": "outcome-elected",
+    "not elected": "outcome-not-elected",
+    "withdrawn": "outcome-withdrawn",
+}
 EVENTS = {"suspended": "ended-suspended", "withdrew": "ended-withdrew", "suspension lifted": None}
-EVENT_KIND = {"suspended": "event-suspended", "withdrew": "event-withdrew", "suspension lifted": "event-suspension-lifted"}
+EVENT_KIND = {
+    "suspended": "event-suspended",
+    "withdrew": "event-withdrew",
+    "suspension lifted": "event-suspension-lifted",
+}
 
 PREFIXES = """\
 @prefix pg: <https://w3id.org/pledgegraph/ontology#> .
@@ -199,7 +208,11 @@ def read_csv(name: str) -> list[dict[str, str]]:
 
 
 def known_states() -> set[str]:
-    return set(re.findall(r"^<id/state/([A-Z]{3})> a pg:State", STATES_TTL.read_text(encoding="utf-8"), re.M))
+    return set(
+        re.findall(
+            r"^<id/state/([A-Z]{3})> a pg:State", STATES_TTL.read_text(encoding="utf-8"), re.M
+        )
+    )
 
 
 def state_groups() -> dict[str, str]:
@@ -241,7 +254,9 @@ def load():
         if c["iso3"] not in states:
             problems.append(f"candidature {key}: {c['iso3']} is not a State of states.ttl")
         if groups.get(c["iso3"]) != c["regional_group"]:
-            problems.append(f"candidature {key}: group {c['regional_group']} is not the State's ({groups.get(c['iso3'])})")
+            problems.append(
+                f"candidature {key}: group {c['regional_group']} is not the State's ({groups.get(c['iso3'])})"
+            )
         if c["outcome"] not in OUTCOMES:
             problems.append(f"candidature {key}: outcome {c['outcome']!r}")
         for col in ("votes", "first_round_votes", "elected_in_round"):
@@ -250,7 +265,9 @@ def load():
         if not c["source"]:
             problems.append(f"candidature {key} has no source")
         if (c["election"] == "2006") != bool(c["term_end"]) and c["outcome"] == "elected":
-            problems.append(f"candidature {key}: term_end is for (and required by) the 2006 lot only")
+            problems.append(
+                f"candidature {key}: term_end is for (and required by) the 2006 lot only"
+            )
 
     elected = defaultdict(int)
     on_ballot = defaultdict(int)
@@ -268,13 +285,19 @@ def load():
         if elected[key] > int(s["seats"]):
             problems.append(f"seats {key}: {elected[key]} elected for {s['seats']} seats")
         if elected[key] != int(s["seats"]):
-            problems.append(f"seats {key}: elected list incomplete ({elected[key]} of {s['seats']})")
+            problems.append(
+                f"seats {key}: elected list incomplete ({elected[key]} of {s['seats']})"
+            )
         if s["candidates"]:
             if on_ballot[key] > int(s["candidates"]):
-                problems.append(f"seats {key}: {on_ballot[key]} candidates listed, {s['candidates']} stated")
+                problems.append(
+                    f"seats {key}: {on_ballot[key]} candidates listed, {s['candidates']} stated"
+                )
             clean = "true" if int(s["candidates"]) == int(s["seats"]) else "false"
             if s["clean_slate"] and s["clean_slate"] != clean:
-                problems.append(f"seats {key}: clean_slate {s['clean_slate']} but {s['candidates']} for {s['seats']}")
+                problems.append(
+                    f"seats {key}: clean_slate {s['clean_slate']} but {s['candidates']} for {s['seats']}"
+                )
     for eid in elections:
         total = sum(n for (e, _), n in elected.items() if e == eid)
         if total != allocated[eid]:
@@ -283,7 +306,12 @@ def load():
     for ev in events:
         if ev["event"] not in EVENTS:
             problems.append(f"event {ev['iso3']} {ev['date']}: unknown event {ev['event']!r}")
-        if not any(c["iso3"] == ev["iso3"] and c["election"] == ev["election"] and c["outcome"] == "elected" for c in candidates):
+        if not any(
+            c["iso3"] == ev["iso3"]
+            and c["election"] == ev["election"]
+            and c["outcome"] == "elected"
+            for c in candidates
+        ):
             problems.append(f"event {ev['iso3']} {ev['election']}: no such membership")
         if not ev["source"]:
             problems.append(f"event {ev['iso3']} {ev['date']} has no source")
@@ -312,7 +340,7 @@ def check_consecutive(members) -> list[str]:
         by_state[c["iso3"]].append((c, t))
     for iso3, ms in by_state.items():
         run = 1
-        for (pc, pt), (nc, nt) in zip(ms, ms[1:]):
+        for (_, pt), (nc, nt) in pairwise(ms):
             # consecutive if the next term can have begun within 45 days of the end of the previous
             gap_min = (nt.begin.earliest - pt.end.latest).days
             gap_max = (nt.begin.latest - pt.end.earliest).days
@@ -363,7 +391,13 @@ def render_elections(elections, seats, candidates) -> str:
             "<id/source/reference/elections>",
             "prov:Entity",
             [
-                ("rdfs:label", literal("pledgegraph reference data: elections of members of the Human Rights Council", "en")),
+                (
+                    "rdfs:label",
+                    literal(
+                        "pledgegraph reference data: elections of members of the Human Rights Council",
+                        "en",
+                    ),
+                ),
                 ("dcterms:source", iris(all_sources)),
                 ("dcterms:created", f'"{CREATED}"^^xsd:date'),
             ],
@@ -391,7 +425,9 @@ def render_elections(elections, seats, candidates) -> str:
         ]
         cs = by_election[eid]
         if eid == "2006":
-            lot_terms = sorted({term_of(e, c) for c in cs if c["outcome"] == "elected"}, key=lambda t: t.key)
+            lot_terms = sorted(
+                {term_of(e, c) for c in cs if c["outcome"] == "elected"}, key=lambda t: t.key
+            )
             for t in lot_terms:
                 terms.setdefault(t.key, (t, set(), []))[1].update(e["term_source"].split())
         else:
@@ -438,7 +474,13 @@ def render_elections(elections, seats, candidates) -> str:
         if s["note"]:
             props.append(("rdfs:comment", literal(s["note"], "en")))
         props.append(("dcterms:source", iris(s["source"].split())))
-        parts.append(block(f"<id/election/{s['election']}/group/{s['regional_group']}>", "pg:SeatAllocation", props))
+        parts.append(
+            block(
+                f"<id/election/{s['election']}/group/{s['regional_group']}>",
+                "pg:SeatAllocation",
+                props,
+            )
+        )
 
     parts.append("# --- candidatures ---")
     for c in sorted(candidates, key=lambda r: (r["election"], r["iso3"])):
@@ -460,7 +502,9 @@ def render_elections(elections, seats, candidates) -> str:
         if c["note"]:
             props.append(("rdfs:comment", literal(c["note"], "en")))
         props.append(("dcterms:source", iris(c["source"].split())))
-        parts.append(block(f"<id/candidature/{c['iso3']}-{c['election']}>", "pg:Candidature", props))
+        parts.append(
+            block(f"<id/candidature/{c['iso3']}-{c['election']}>", "pg:Candidature", props)
+        )
 
     parts.append("# --- terms ---")
     for key in sorted(terms):
@@ -475,8 +519,20 @@ def render_elections(elections, seats, candidates) -> str:
         if sources:
             props.append(("dcterms:source", iris(sources)))
         parts.append(block(t.iri, "time:ProperInterval", props))
-        parts.append(block(f"<id/term/{key}/begin>", "time:Instant", [(t.begin.rdf().split(" ", 1)[0], t.begin.rdf().split(" ", 1)[1])]))
-        parts.append(block(f"<id/term/{key}/end>", "time:Instant", [(t.end.rdf().split(" ", 1)[0], t.end.rdf().split(" ", 1)[1])]))
+        parts.append(
+            block(
+                f"<id/term/{key}/begin>",
+                "time:Instant",
+                [(t.begin.rdf().split(" ", 1)[0], t.begin.rdf().split(" ", 1)[1])],
+            )
+        )
+        parts.append(
+            block(
+                f"<id/term/{key}/end>",
+                "time:Instant",
+                [(t.end.rdf().split(" ", 1)[0], t.end.rdf().split(" ", 1)[1])],
+            )
+        )
     return "\n\n".join(parts) + "\n"
 
 
@@ -496,7 +552,12 @@ def render_memberships(elections, candidates, events) -> str:
             "<id/source/reference/memberships>",
             "prov:Entity",
             [
-                ("rdfs:label", literal("pledgegraph reference data: memberships of the Human Rights Council", "en")),
+                (
+                    "rdfs:label",
+                    literal(
+                        "pledgegraph reference data: memberships of the Human Rights Council", "en"
+                    ),
+                ),
                 ("dcterms:source", iris(all_sources)),
                 ("dcterms:created", f'"{CREATED}"^^xsd:date'),
             ],
@@ -513,12 +574,16 @@ def render_memberships(elections, candidates, events) -> str:
             ("prov:wasGeneratedBy", election_iri(c["election"])),
             ("pg:candidature", f"<id/candidature/{c['iso3']}-{c['election']}>"),
         ]
-        evs = sorted(ev_by.get((c["iso3"], c["election"]), []), key=lambda x: (x["date"], x["event"]))
+        evs = sorted(
+            ev_by.get((c["iso3"], c["election"]), []), key=lambda x: (x["date"], x["event"])
+        )
         sources = set(c["source"].split()) | set(e["term_source"].split())
         refs = set()
         ending = [ev for ev in evs if ev["event"] in ("suspended", "withdrew")]
         lifted = [ev for ev in evs if ev["event"] == "suspension lifted"]
-        if ending and not (lifted and any(x["event"] == "suspended" for x in ending) and len(ending) == 1):
+        if ending and not (
+            lifted and any(x["event"] == "suspended" for x in ending) and len(ending) == 1
+        ):
             first = ending[0]
             props.append(("pg:endedEarly", f'"{first["date"]}"^^xsd:date'))
             # One way: a suspension by the General Assembly prevails over a withdrawal announced
@@ -536,7 +601,12 @@ def render_memberships(elections, candidates, events) -> str:
             sources.update(ev["source"].split())
         for ev in evs:
             slug = ev["event"].replace(" ", "-")
-            props.append(("pg:event", f"<id/membership/{c['iso3']}-{c['election']}/event/{ev['date']}-{slug}>"))
+            props.append(
+                (
+                    "pg:event",
+                    f"<id/membership/{c['iso3']}-{c['election']}/event/{ev['date']}-{slug}>",
+                )
+            )
         if refs:
             props.append(("dcterms:references", iris(refs)))
         props.append(("dcterms:source", iris(sources)))
@@ -553,19 +623,31 @@ def render_memberships(elections, candidates, events) -> str:
             if ev["note"]:
                 eprops.append(("rdfs:comment", literal(ev["note"], "en")))
             eprops.append(("dcterms:source", iris(ev["source"].split())))
-            parts.append(block(f"<id/membership/{c['iso3']}-{c['election']}/event/{ev['date']}-{slug}>", "pg:MembershipEvent", eprops))
+            parts.append(
+                block(
+                    f"<id/membership/{c['iso3']}-{c['election']}/event/{ev['date']}-{slug}>",
+                    "pg:MembershipEvent",
+                    eprops,
+                )
+            )
     return "\n\n".join(parts) + "\n"
 
 
 def seed_check(candidates) -> list[str]:
     want = {("BLR", "not elected"), ("SVN", "elected"), ("BIH", "elected")}
-    got = {(c["iso3"], c["outcome"]) for c in candidates if c["election"] == "2007" and c["regional_group"] == "eastern-european-states"}
+    got = {
+        (c["iso3"], c["outcome"])
+        for c in candidates
+        if c["election"] == "2007" and c["regional_group"] == "eastern-european-states"
+    }
     return [] if want <= got else [f"seed: 2007 Eastern European group is {sorted(got)}"]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if a generated file is out of date")
+    parser.add_argument(
+        "--check", action="store_true", help="fail if a generated file is out of date"
+    )
     args = parser.parse_args(argv)
     elections, seats, candidates, events = load()
     members = memberships(elections, candidates)
@@ -579,7 +661,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             current = path.read_text(encoding="utf-8") if path.exists() else ""
             if current != text:
-                print(f"{path.relative_to(ROOT)} is out of date; run scripts/make_record.py", file=sys.stderr)
+                print(
+                    f"{path.relative_to(ROOT)} is out of date; run scripts/make_record.py",
+                    file=sys.stderr,
+                )
                 status = 1
         else:
             path.write_text(text, encoding="utf-8")

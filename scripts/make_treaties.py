@@ -42,7 +42,9 @@ RATIFICATIONS_OUT = REFERENCE / "ratifications.ttl"
 STATES_TTL = REFERENCE / "states.ttl"
 
 CREATED = "2026-12-01"
-EXTRACTION_REPO = "https://github.com/world-politics-datalab/humanrights-treaties-ratification-status"
+EXTRACTION_REPO = (
+    "https://github.com/world-politics-datalab/humanrights-treaties-ratification-status"
+)
 EXTRACTION_COMMIT = "fdb779e6a4a121c3024b4a72e72833a448a2b62d"
 # Date of the last commit of each extraction file (git log -1 in the repository at the commit
 # above): the date as of which the extraction states each status.
@@ -76,7 +78,7 @@ PREFIXES = """\
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 """
 
-TREATIES_HEADER = f"""\
+TREATIES_HEADER = """\
 # treaties.ttl: the 9 core international human-rights treaties and their 9 optional protocols
 # (pg:Treaty, schema:Legislation): short code (skos:notation), full title, UN Treaty Collection
 # chapter IV number and page, adoption date (schema:legislationDate), entry into force, whether the
@@ -138,7 +140,11 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def known_states() -> set[str]:
-    return set(re.findall(r"^<id/state/([A-Z]{3})> a pg:State", STATES_TTL.read_text(encoding="utf-8"), re.M))
+    return set(
+        re.findall(
+            r"^<id/state/([A-Z]{3})> a pg:State", STATES_TTL.read_text(encoding="utf-8"), re.M
+        )
+    )
 
 
 def load_treaties():
@@ -154,7 +160,9 @@ def load_treaties():
         owners[" ".join(lab["label"].lower().split())].add(lab["code"])
     for text, codes in owners.items():
         if len(codes) > 1:
-            problems.append(f"label {text!r} fits {sorted(codes)}: ambiguous labels must not be listed")
+            problems.append(
+                f"label {text!r} fits {sorted(codes)}: ambiguous labels must not be listed"
+            )
     for t in treaties.values():
         if t["kind"] not in KIND:
             problems.append(f"{t['code']}: kind {t['kind']!r}")
@@ -185,7 +193,14 @@ def render_treaties(treaties, labels) -> str:
         for kind, prop in sorted(LABEL_PROPERTY.items(), key=lambda kv: kv[1]):
             vals = sorted({lab["label"] for lab in by_code[code] if lab["kind"] == kind})
             if vals:
-                props.append((prop, ", ".join(literal(v, "en" if kind != "abbreviation" else None) for v in vals)))
+                props.append(
+                    (
+                        prop,
+                        ", ".join(
+                            literal(v, "en" if kind != "abbreviation" else None) for v in vals
+                        ),
+                    )
+                )
         props += [
             ("schema:legislationIdentifier", literal(t["untc_chapter"])),
             ("schema:url", f"<{t['untc_url']}>"),
@@ -223,7 +238,9 @@ def map_states(treaties):
                 o = overrides[key]
                 names[key] = (o["iso3"], o["reason"])
                 continue
-            country = pycountry.countries.get(alpha_2=row["iso2"]) if len(row["iso2"]) == 2 else None
+            country = (
+                pycountry.countries.get(alpha_2=row["iso2"]) if len(row["iso2"]) == 2 else None
+            )
             if country is None:
                 names[key] = ("", "ISO alpha-2 code unknown to pycountry and no override")
             elif country.alpha_3 not in states:
@@ -237,7 +254,9 @@ def map_states(treaties):
 
 
 def render_ratifications(treaties, names) -> tuple[str, Counter, list[str]]:
-    corrections = {(r["file"], r["iso2"], r["field"]): r for r in read_csv(INPUTS / "untc_corrections.csv")}
+    corrections = {
+        (r["file"], r["iso2"], r["field"]): r for r in read_csv(INPUTS / "untc_corrections.csv")
+    }
     parts = [RATIFICATIONS_HEADER + "\n" + PREFIXES]
     counts: Counter = Counter()
     anomalies: list[str] = []
@@ -262,9 +281,15 @@ def render_ratifications(treaties, names) -> tuple[str, Counter, list[str]]:
             if status not in STATUS:
                 raise SystemExit(f"{fname} {row['member']}: status {status!r}")
             flags = (row["state party"], row["signatory"], row["no action"])
-            expected = {"state party": ("1", "0", "0"), "signatory state": ("0", "1", "0"), "no action": ("0", "0", "1")}
+            expected = {
+                "state party": ("1", "0", "0"),
+                "signatory state": ("0", "1", "0"),
+                "no action": ("0", "0", "1"),
+            }
             if row["status"] in expected and flags != expected[row["status"]]:
-                anomalies.append(f"{fname} {row['iso2']} {row['member']}: status {row['status']!r} but flags {flags} (status used)")
+                anomalies.append(
+                    f"{fname} {row['iso2']} {row['member']}: status {row['status']!r} but flags {flags} (status used)"
+                )
             year = row["year ratification or accession"]
             comment = []
             if row.get("note"):
@@ -296,15 +321,30 @@ def render_ratifications(treaties, names) -> tuple[str, Counter, list[str]]:
                     aprops.append(("pg:actYear", f'"{year}"^^xsd:gYear'))
                     counts["acts year-only"] += 1
                 else:
-                    aprops.append(("rdfs:comment", literal("The extraction lists the State as a party but gives no year.", "en")))
+                    aprops.append(
+                        (
+                            "rdfs:comment",
+                            literal(
+                                "The extraction lists the State as a party but gives no year.", "en"
+                            ),
+                        )
+                    )
                     anomalies.append(f"{fname} {row['iso2']} {row['member']}: party without a year")
                     counts["acts without date"] += 1
                 aprops += [("rdfs:comment", literal(c, "en")) for c in comment]
                 aprops.append(("dcterms:source", f"<{t['untc_url']}>"))
-                actions.append(block(f"<id/treaty-action/{iso3}/{code}/ratification-accession-or-succession>", "pg:TreatyAction", aprops))
+                actions.append(
+                    block(
+                        f"<id/treaty-action/{iso3}/{code}/ratification-accession-or-succession>",
+                        "pg:TreatyAction",
+                        aprops,
+                    )
+                )
                 counts["acts"] += 1
             elif year:
-                anomalies.append(f"{fname} {row['iso2']} {row['member']}: year {year} but status {status!r} (year not used)")
+                anomalies.append(
+                    f"{fname} {row['iso2']} {row['member']}: year {year} but status {status!r} (year not used)"
+                )
         missing = sorted(known_states() - seen - {"VAT", "PSE"})
         for m in missing:
             anomalies.append(f"{fname}: no row for {m}")
@@ -317,8 +357,12 @@ def render_ratifications(treaties, names) -> tuple[str, Counter, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if a generated file is out of date")
-    parser.add_argument("--report", action="store_true", help="print name mapping, counts and anomalies")
+    parser.add_argument(
+        "--check", action="store_true", help="fail if a generated file is out of date"
+    )
+    parser.add_argument(
+        "--report", action="store_true", help="print name mapping, counts and anomalies"
+    )
     args = parser.parse_args(argv)
     treaties, labels = load_treaties()
     names = map_states(treaties)
@@ -327,7 +371,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         unmapped = sorted((k, why) for k, (iso3, why) in names.items() if not iso3)
         overridden = sorted((k, iso3) for k, (iso3, why) in names.items() if iso3 and why)
-        print(f"names: {len(names)} (iso2, name) pairs; mapped {len(names) - len(unmapped)}; overridden {overridden}")
+        print(
+            f"names: {len(names)} (iso2, name) pairs; mapped {len(names) - len(unmapped)}; overridden {overridden}"
+        )
         for k, why in unmapped:
             print(f"UNMAPPED {k}: {why}")
         for k, v in sorted(counts.items()):
@@ -339,7 +385,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             current = path.read_text(encoding="utf-8") if path.exists() else ""
             if current != text:
-                print(f"{path.relative_to(ROOT)} is out of date; run scripts/make_treaties.py", file=sys.stderr)
+                print(
+                    f"{path.relative_to(ROOT)} is out of date; run scripts/make_treaties.py",
+                    file=sys.stderr,
+                )
                 status = 1
         elif not args.report:
             path.write_text(text, encoding="utf-8")
