@@ -9,10 +9,10 @@ import pytest
 import rdflib
 from pyshacl import validate
 
+from conftest import SEED
 from pledgegraph.build import build
 
 SHAPES = Path(__file__).parent / "fixtures" / "dcat-ap" / "3.0.1"
-SEED = Path(__file__).parents[2] / "shared" / "seed"
 BASE = "https://w3id.org/pledgegraph/"
 DATASET_GRAPH = f"{BASE}graph/dataset"
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from conftest import SEED
 from pledgegraph.build import build
 
-SEED = Path(__file__).parents[2] / "shared" / "seed"
 BASE = "https://w3id.org/pledgegraph/"
 STATEMENTS = """
 PREFIX pg: <https://w3id.org/pledgegraph/ontology#>
@@ -30,7 +30,7 @@ def _statements(out: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str], dict[str, str]]:
     root = tmp_path_factory.mktemp("stable")
-    (letter,) = sorted(SEED.glob("*.txt"))
+    letter = SEED
     text = letter.read_text(encoding="utf-8")
     anchor = "   Annex to the letter dated"  # a sentence before the annex, as issue 14 asks
     assert anchor in text
@@ -65,7 +65,7 @@ def test_retired_iris_redirect_to_their_successor_or_are_gone(tmp_path: Path) ->
 
     from pledgegraph.serve.app import create_app
 
-    (letter,) = sorted(SEED.glob("*.txt"))
+    letter = SEED
     text = letter.read_text(encoding="utf-8")
     edited_from = "Belarus pledges to continue its efforts in fighting human trafficking"
     assert edited_from in text
@@ -127,7 +127,7 @@ def test_a_second_letter_of_the_same_day_renames_neither(tmp_path: Path) -> None
     goes on in the same folder (a fresh build still tells both apart by their text's digest)."""
     import json
 
-    (letter,) = sorted(SEED.glob("*.txt"))
+    letter = SEED
     text = letter.read_text(encoding="utf-8")
     src = tmp_path / "letters"
     src.mkdir()
