@@ -36,6 +36,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from generated import write_or_check  # scripts/generated.py, beside this script
 from rdflib import Graph, URIRef
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -288,15 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render()
     if args.report:
         report()
-    if args.check:
-        current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
-        if current != text:
-            print(f"{OUTPUT} is out of date; run scripts/make_links.py", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
-    return 0
+    return write_or_check({OUTPUT: text}, ROOT, "make_links.py", check=args.check)
 
 
 if __name__ == "__main__":

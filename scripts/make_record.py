@@ -35,6 +35,8 @@ from datetime import date, timedelta
 from itertools import pairwise
 from pathlib import Path
 
+from generated import write_or_check  # scripts/generated.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "data" / "reference"
 INPUTS = REFERENCE / "inputs"
@@ -656,20 +658,7 @@ def main(argv: list[str] | None = None) -> int:
         ELECTIONS_OUT: render_elections(elections, seats, candidates),
         MEMBERSHIPS_OUT: render_memberships(elections, candidates, events),
     }
-    status = 0
-    for path, text in outputs.items():
-        if args.check:
-            current = path.read_text(encoding="utf-8") if path.exists() else ""
-            if current != text:
-                print(
-                    f"{path.relative_to(ROOT)} is out of date; run scripts/make_record.py",
-                    file=sys.stderr,
-                )
-                status = 1
-        else:
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {path.relative_to(ROOT)}")
-    return status
+    return write_or_check(outputs, ROOT, "make_record.py", check=args.check)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pycountry
+from generated import write_or_check  # scripts/generated.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "data" / "reference"
@@ -380,20 +381,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{k}: {v}")
         for a in anomalies:
             print(f"ANOMALY {a}")
-    status = 0
-    for path, text in outputs.items():
-        if args.check:
-            current = path.read_text(encoding="utf-8") if path.exists() else ""
-            if current != text:
-                print(
-                    f"{path.relative_to(ROOT)} is out of date; run scripts/make_treaties.py",
-                    file=sys.stderr,
-                )
-                status = 1
-        elif not args.report:
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {path.relative_to(ROOT)}")
-    return status
+    return write_or_check(
+        outputs, ROOT, "make_treaties.py", check=args.check, write=not args.report
+    )
 
 
 if __name__ == "__main__":
