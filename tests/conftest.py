@@ -42,6 +42,14 @@ def seed_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def data_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build of `data/`: the seed letter and the reference data, as `pledgegraph build data`."""
+    out = tmp_path_factory.mktemp("data") / "build"
+    assert run_cli("build", ROOT / "data", "--out", out, "--quiet") == 0
+    return out
+
+
+@pytest.fixture(scope="session")
 def all_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seed, the dev letters, more real letters and the synthetic letters in one batch."""
     out = tmp_path_factory.mktemp("all") / "build"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from conftest import ROOT, query_json, query_rows, run_cli
+from conftest import query_json, query_rows, run_cli
 from pledgegraph.queries import QueryError, bind_terms, get, with_block, with_values
 
 # The letter-independent columns the issue fixes as the queries' contract (issue 12).
@@ -34,14 +34,6 @@ INSTRUMENTS = {
     "ICERD", "ICCPR", "ICESCR", "CEDAW", "CAT", "CRC", "ICMW", "CPED", "CRPD", "ICCPR-OP1",
     "ICCPR-OP2", "ICESCR-OP", "OP-CEDAW", "OP-CAT", "OP-CRC-AC", "OP-CRC-SC", "OP-CRC-IC", "OP-CRPD",
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def data_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A build of `data/`: the seed letter and the reference data, as `pledgegraph build data`."""
-    out = tmp_path_factory.mktemp("data") / "build"
-    assert run_cli("build", ROOT / "data", "--out", out, "--quiet") == 0
-    return out
 
 
 @pytest.fixture(scope="module")

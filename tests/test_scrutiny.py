@@ -147,14 +147,6 @@ def fact(store: ox.Store, text: str) -> tuple[str, str | None]:
 
 
 @pytest.fixture(scope="module")
-def data_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The build of data/ (the main job: `pledgegraph build data`)."""
-    out = tmp_path_factory.mktemp("data") / "build"
-    assert run_cli("build", ROOT / "data", "--out", out, "--quiet") == 0
-    return out
-
-
-@pytest.fixture(scope="module")
 def scrutiny_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("scrutiny") / "build"
     assert run_cli("build", SCRUTINY, "--out", out, "--quiet") == 0

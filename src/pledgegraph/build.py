@@ -95,12 +95,12 @@ def _assign_keys(letters: list[Letter], previous: dict[str, str] | None = None) 
 
 def _previous_keys(out: Path, base: str) -> dict[str, str]:
     """The keys the build in `out` gave its letters (by text digest), when it was made under `base`."""
+    build = BuildFolder(out)
+    if not build.made_under(base):
+        return {}
     try:
-        manifest = BuildFolder(out).manifest
-        if manifest.get("base") != base:
-            return {}
-        return {str(lt["sha256"]): str(lt["key"]) for lt in manifest.get("letters", [])}
-    except (BuildError, OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {str(lt["sha256"]): str(lt["key"]) for lt in build.manifest.get("letters", [])}
+    except (KeyError, TypeError):  # a manifest of another shape: no keys carry over
         return {}
 
 

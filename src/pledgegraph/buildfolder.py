@@ -77,11 +77,17 @@ class BuildFolder:
     @cached_property
     def manifest(self) -> dict[str, Any]:
         """The manifest, or {} when there is none that can be read."""
-        try:
-            data = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return _json_object(self.path / MANIFEST)
+
+    def made_under(self, base: str) -> bool:
+        """Whether the build here minted its IRIs under `base` (a build under another base names
+        other things: nothing of it carries over)."""
+        return self.manifest.get("base") == base
+
+    @cached_property
+    def ledger(self) -> dict[str, Any]:
+        """The ledger of statement IRIs (identifiers.py writes it), or {} when there is none."""
+        return _json_object(self.path / IDENTIFIERS)
 
     @property
     def base(self) -> str:
@@ -102,15 +108,12 @@ class BuildFolder:
         except OSError:
             return None
 
-    @cached_property
+    @property
     def retired(self) -> dict[str, str | None]:
         """IRIs of statements earlier builds published and this one has not: each with its successor,
-        or None when the build knows none (identifiers.py writes them)."""
-        try:
-            data = json.loads((self.path / IDENTIFIERS).read_text(encoding="utf-8"))
-            return dict(data.get("retired", {}))
-        except (OSError, ValueError, AttributeError):
-            return {}
+        or None when the build knows none."""
+        retired = self.ledger.get("retired")
+        return dict(retired) if isinstance(retired, dict) else {}
 
     def load_dataset(self) -> list[ox.Quad]:
         """Every quad of the dataset; BuildError with one line when it cannot be read."""
@@ -119,6 +122,15 @@ class BuildFolder:
             return list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
         except (OSError, SyntaxError, ValueError) as e:
             raise BuildError(unreadable(path, e)) from None
+
+
+def _json_object(path: Path) -> dict[str, Any]:
+    """A JSON file holding an object, or {} when it is missing, unreadable or something else."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def unreadable(path: Path, error: Exception) -> str:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pyoxigraph as ox
 
 from . import __version__, resources
+from .graph import date_literal, lit
 from .iris import Iris
 from .namespaces import DCAT, DCTERMS, PREFIXES, PROV, RDF, RDFS, VOID, XSD
 from .rdf import rdf_bytes
@@ -91,8 +92,8 @@ def description_part(
         added += [
             (ds, DCTERMS + "temporal", period),
             (period, RDF + "type", ox.NamedNode(DCTERMS + "PeriodOfTime")),
-            (period, DCAT + "startDate", _date(dates[0])),
-            (period, DCAT + "endDate", _date(dates[-1])),
+            (period, DCAT + "startDate", date_literal(dates[0])),
+            (period, DCAT + "endDate", date_literal(dates[-1])),
         ]
     if stamp := _release_time():
         catalog = ox.NamedNode(iris.catalog)
@@ -105,14 +106,6 @@ def description_part(
         ]
     triples = list(template) + [ox.Triple(s, ox.NamedNode(p), o) for s, p, o in added]
     return GraphPart.of(iris.dataset_graph, triples)
-
-
-def _integer(n: int) -> ox.Literal:
-    return ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))
-
-
-def _date(value: str) -> ox.Literal:
-    return ox.Literal(value, datatype=ox.NamedNode(XSD + ("date" if len(value) == 10 else "gYear")))
 
 
 def _release_time() -> ox.Literal | None:
@@ -146,11 +139,11 @@ def _void_statistics(
                 classes.add(line[p_end + 1 : -3])
     entities = sum(1 for s in subjects if s.startswith(f"<{uri_space}"))
     return [
-        (subject, VOID + "triples", _integer(distinct_triples(parts))),
-        (subject, VOID + "entities", _integer(entities)),
-        (subject, VOID + "distinctSubjects", _integer(len(subjects))),
-        (subject, VOID + "properties", _integer(len(properties))),
-        (subject, VOID + "classes", _integer(len(classes))),
+        (subject, VOID + "triples", lit(distinct_triples(parts))),
+        (subject, VOID + "entities", lit(entities)),
+        (subject, VOID + "distinctSubjects", lit(len(subjects))),
+        (subject, VOID + "properties", lit(len(properties))),
+        (subject, VOID + "classes", lit(len(classes))),
     ]
 
 

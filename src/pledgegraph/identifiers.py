@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .buildfolder import IDENTIFIERS, MANIFEST
+from .buildfolder import IDENTIFIERS, BuildFolder
 from .iris import Iris
 from .namespaces import PG
 
@@ -77,14 +77,8 @@ def read(folder: Path | None, base: str) -> dict[str, Any] | None:
     under another base (its IRIs are not ours): a clean start."""
     if folder is None:
         return None
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        data = json.loads((folder / IDENTIFIERS).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or not isinstance(manifest, dict) or manifest.get("base") != base:
-        return None
-    return data
+    build = BuildFolder(folder)
+    return (build.ledger or None) if build.made_under(base) else None
 
 
 def write(folder: Path, data: dict[str, Any]) -> None:

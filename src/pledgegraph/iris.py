@@ -85,6 +85,10 @@ class Iris:
         key = iri.removeprefix(prefix)
         return key if iri.startswith(prefix) and "/" not in key else None
 
+    def election_key(self, iri: str) -> str:
+        """The key of an election ("2007", or a by-election's date) from its IRI."""
+        return iri.removeprefix(self.id("election/"))
+
     def reference_source(self, stem: str) -> str:
         return self.id(f"source/reference/{stem}")
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
+from ..iris import Iris
 from ..resources import page_query
 from . import charts
 from .describe import Node, local_name, node
@@ -95,7 +96,7 @@ def election_results(ctx: Context, election: str) -> list[dict[str, Any]]:
         letter = _link(ctx, r, "letter", "letter_label")
         if letter is not None and all(x.href != letter.href for x in row["letters"]):
             row["letters"].append(letter)
-    cards = election_scorecards(ctx, election.rpartition("/election/")[2])
+    cards = election_scorecards(ctx, Iris(ctx.bases.data).election_key(election))
     out = []
     for g in groups.values():
         g["rows"] = list(g["rows"].values())
@@ -207,17 +208,21 @@ def reviews(ctx: Context, candidature: str) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def scorecard(ctx: Context, candidature: str) -> list[tuple[str, str]] | None:
-    """The scorecard row of a candidature (the named query `scorecard`), as (label, value) pairs."""
+def _scorecard_rows(ctx: Context) -> list[dict[str, Any]]:
+    """Every row of the named query `scorecard`, run once per build."""
     from ..queries import catalogue
 
+    return ctx.once("scorecard-rows", lambda: ctx.backend.select(catalogue()["scorecard"].text))[1]
+
+
+def scorecard(ctx: Context, candidature: str) -> list[tuple[str, str]] | None:
+    """The scorecard row of a candidature (the named query `scorecard`), as (label, value) pairs."""
     _, keys = ctx.backend.select(Q_KEY, {"c": ox.NamedNode(candidature)})
     if not keys or keys[0].get("election") is None:
         return None
     state_iso3 = _text(keys[0], "state_iso3")
-    election = keys[0]["election"].value.rpartition("/election/")[2]
-    _, rows = ctx.once("scorecard-rows", lambda: ctx.backend.select(catalogue()["scorecard"].text))
-    for r in rows:
+    election = Iris(ctx.bases.data).election_key(keys[0]["election"].value)
+    for r in _scorecard_rows(ctx):
         if _text(r, "state_iso3") == state_iso3 and _text(r, "election") == election:
             return [(label, _text(r, key) or "unknown") for key, label in SCORECARD_FIELDS]
     return None
@@ -225,11 +230,8 @@ def scorecard(ctx: Context, candidature: str) -> list[tuple[str, str]] | None:
 
 def election_scorecards(ctx: Context, election: str) -> dict[str, list[dict[str, str]]]:
     """The scorecards of an election's candidatures with a letter, by regional group."""
-    from ..queries import catalogue
-
-    _, rows = ctx.once("scorecard-rows", lambda: ctx.backend.select(catalogue()["scorecard"].text))
     groups: dict[str, list[dict[str, str]]] = {}
-    for r in rows:
+    for r in _scorecard_rows(ctx):
         if _text(r, "election") != election:
             continue
         groups.setdefault(_text(r, "region"), []).append(
