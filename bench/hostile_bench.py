@@ -12,11 +12,9 @@ and lookups keep p99 under 1 s and get no 5xx under attack.
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -119,14 +117,7 @@ def small_queries(url: str, stop: threading.Event, out: list[tuple[int, float]])
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--letters", type=int, default=100)
-    ap.add_argument("--duration", type=int, default=30, help="seconds of load per run")
-    ap.add_argument("--connections", type=int, default=8)
-    ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    args = ap.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is missing: apt-get install -y wrk")
+    args = hb.arguments(__doc__.splitlines()[0], duration=30)
     tmp = Path(tempfile.mkdtemp(prefix="pledgegraph-hostile-"))
     procs: list[subprocess.Popen[bytes]] = []
     try:
@@ -185,29 +176,21 @@ def main() -> int:
         )
         ok = attacked["p99_ms"] < 1000 and attacked["non_2xx_3xx"] == 0 and not attacked["timeouts"]
         print(f"target (p99 < 1 s, no 5xx under attack): {'met' if ok else 'NOT met'}")
-        out = hb.ROOT / "bench" / "out"
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "hostile.json").write_text(
-            json.dumps(
-                {
-                    "letters": args.letters,
-                    "triples": manifest["triples"],
-                    "connections": args.connections,
-                    "duration": args.duration,
-                    "calm": calm,
-                    "attacked": attacked,
-                    "runaway_statuses": codes,
-                    "small_queries": {"sent": len(small), "p99_ms": small_p99},
-                },
-                indent=2,
-            )
+        hb.save(
+            "hostile",
+            {
+                "letters": args.letters,
+                "triples": manifest["triples"],
+                "connections": args.connections,
+                "duration": args.duration,
+                "calm": calm,
+                "attacked": attacked,
+                "runaway_statuses": codes,
+                "small_queries": {"sent": len(small), "p99_ms": small_p99},
+            },
         )
     finally:
-        for p in procs:
-            if p.poll() is None:
-                hb.stop(p)
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
+        hb.clean_up(procs, tmp, args.keep)
     return 0
 
 

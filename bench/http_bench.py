@@ -25,6 +25,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -199,15 +200,42 @@ def wrk(url: str, query: str, duration: int, connections: int) -> dict[str, floa
     }
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+# -- what the HTTP benchmarks (this one, page_bench.py, hostile_bench.py) share -------------------
+
+
+def arguments(description: str, duration: int) -> argparse.Namespace:
+    """The benchmarks' common options; stops at once when wrk, the load generator, is missing."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--letters", type=int, default=100)
-    ap.add_argument("--duration", type=int, default=10, help="seconds of load per run")
+    ap.add_argument("--duration", type=int, default=duration, help="seconds of load per run")
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install -y wrk")
+    return args
+
+
+def save(name: str, data: dict[str, Any]) -> None:
+    """The figures of a run, as bench/out/NAME.json."""
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(data, indent=2))
+
+
+def clean_up(procs: list[subprocess.Popen[bytes]], tmp: Path, keep: bool) -> None:
+    """Stops the servers still running and removes the temporary folder (unless asked to keep it)."""
+    for p in procs:
+        if p.poll() is None:
+            stop(p)
+    if not keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print(f"kept {tmp}", file=sys.stderr)
+
+
+def main() -> int:
+    args = arguments(__doc__.splitlines()[0], duration=10)
     sys.path.insert(0, str(ROOT / "src"))
     from pledgegraph.queries import bind_terms, get, with_values
 
@@ -278,29 +306,19 @@ def main() -> int:
         print(
             f"lookup: {lookup['rps']:.0f}/s (target >= 1500), p99 {lookup['p99_ms']:.2f} ms (target < 15)"
         )
-        out = ROOT / "bench" / "out"
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "http.json").write_text(
-            json.dumps(
-                {
-                    "letters": args.letters,
-                    "triples": manifest["triples"],
-                    "connections": args.connections,
-                    "duration": args.duration,
-                    "results": results,
-                    "aggregate_ratio": ratio,
-                },
-                indent=2,
-            )
+        save(
+            "http",
+            {
+                "letters": args.letters,
+                "triples": manifest["triples"],
+                "connections": args.connections,
+                "duration": args.duration,
+                "results": results,
+                "aggregate_ratio": ratio,
+            },
         )
     finally:
-        for p in procs:
-            if p.poll() is None:
-                stop(p)
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            print(f"kept {tmp}", file=sys.stderr)
+        clean_up(procs, tmp, args.keep)
     return 0
 
 

@@ -12,11 +12,9 @@ Figures go to stdout (a Markdown table) and to bench/out/pages.json.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,12 +25,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from http_bench import (
-    ROOT,
     SEED,
     VENV,
     _ms,
+    arguments,
+    clean_up,
     free_port,
     make_letters,
+    save,
     state_names,
     stop,
 )
@@ -117,14 +117,7 @@ def wrk(url: str, paths: list[str], duration: int, connections: int, tmp: Path) 
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--letters", type=int, default=100)
-    ap.add_argument("--duration", type=int, default=10, help="seconds of load per run")
-    ap.add_argument("--connections", type=int, default=8)
-    ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    args = ap.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is missing: apt-get install -y wrk")
+    args = arguments(__doc__.splitlines()[0], duration=10)
     tmp = Path(tempfile.mkdtemp(prefix="pledgegraph-pages-"))
     procs: list[subprocess.Popen[bytes]] = []
     pg = str(VENV / "pledgegraph")
@@ -145,11 +138,13 @@ def main() -> int:
         manifest = json.loads((build / "manifest.json").read_text())
         keys = [e["key"] for e in manifest["letters"]]
         states = sorted({k.split("-", 1)[0] for k in keys})
-        candidatures = [
-            f"/doc/id/candidature/{k}.html"
-            for k in keys
-            if (site / f"doc/id/candidature/{k}.html").is_file()
-        ]
+        # Candidatures are keyed by State and election (model 0.2), not by letter: the site lists them.
+        candidatures = sorted(
+            f"/doc/id/candidature/{p.name}"
+            for p in (site / "doc/id/candidature").glob("*.html")
+            # the letters' States' candidatures (not the folder's list page)
+            if p.stem.split("-", 1)[0] in states
+        )
         state_pages = [f"/doc/id/state/{s}.html" for s in states]
         words = [
             "human rights",
@@ -205,29 +200,19 @@ def main() -> int:
                 print(
                     f"| {case} | {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['non_2xx']} |"
                 )
-        out = ROOT / "bench" / "out"
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "pages.json").write_text(
-            json.dumps(
-                {
-                    "letters": args.letters,
-                    "triples": manifest["triples"],
-                    "connections": args.connections,
-                    "duration": args.duration,
-                    "export_s": export_s,
-                    "results": results,
-                },
-                indent=2,
-            )
+        save(
+            "pages",
+            {
+                "letters": args.letters,
+                "triples": manifest["triples"],
+                "connections": args.connections,
+                "duration": args.duration,
+                "export_s": export_s,
+                "results": results,
+            },
         )
     finally:
-        for p in procs:
-            if p.poll() is None:
-                stop(p)
-        if not args.keep:
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            print(f"kept {tmp}", file=sys.stderr)
+        clean_up(procs, tmp, args.keep)
     return 0
 
 
